@@ -1,0 +1,377 @@
+//! The standalone herder: owns every connector on this worker and answers the
+//! REST API's questions and commands about them.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::config::connector::{self, ConfigInfos, Validation, unknown_class_message};
+use crate::plugin::instance::Introspect;
+use crate::plugin::{LoadedPlugin, PluginKind};
+use crate::worker::WorkerServices;
+use crate::worker::connector::ConnectorRuntime;
+use crate::worker::status::{State, Status};
+
+/// A request the herder refuses, with the HTTP status Kafka Connect uses.
+#[derive(Debug, thiserror::Error)]
+pub enum HerderError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl HerderError {
+    pub fn status_code(&self) -> u16 {
+        match self {
+            HerderError::NotFound(_) => 404,
+            HerderError::Conflict(_) => 409,
+            HerderError::BadRequest(_) => 400,
+            HerderError::Internal(_) => 500,
+        }
+    }
+}
+
+/// Kafka Connect's `ConnectorInfo`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConnectorInfo {
+    pub name: String,
+    pub config: BTreeMap<String, String>,
+    pub tasks: Vec<TaskId>,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// Kafka Connect's `ConnectorTaskId`.
+#[derive(Clone, Debug, Serialize)]
+pub struct TaskId {
+    pub connector: String,
+    pub task: u32,
+}
+
+/// Runs connectors in this process.
+pub struct Herder {
+    services: Arc<WorkerServices>,
+    connectors: Mutex<BTreeMap<String, ConnectorRuntime>>,
+    worker_id: String,
+}
+
+impl Herder {
+    pub fn new(services: Arc<WorkerServices>) -> Self {
+        let worker_id = services.config.worker_id();
+        Self {
+            services,
+            connectors: Mutex::new(BTreeMap::new()),
+            worker_id,
+        }
+    }
+
+    pub fn services(&self) -> &Arc<WorkerServices> {
+        &self.services
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, ConnectorRuntime>> {
+        match self.connectors.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    pub fn connector_names(&self) -> Vec<String> {
+        self.lock().keys().cloned().collect()
+    }
+
+    /// Validates a config for the connector plugin `class`, as the validate
+    /// endpoint does (including the plugin's own `validate`).
+    pub fn validate(&self, class: &str, props: &BTreeMap<String, String>) -> Validation {
+        let plugin_checks = |plugin: &Arc<LoadedPlugin>,
+                             props: &BTreeMap<String, String>|
+         -> Vec<(String, String)> {
+            let config: Vec<(String, String)> =
+                props.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            match Introspect::validate(plugin, &config) {
+                Ok(problems) => problems.into_iter().map(|p| (p.key, p.message)).collect(),
+                Err(error) => vec![(
+                    "connector.class".to_string(),
+                    format!("plugin validation failed: {error}"),
+                )],
+            }
+        };
+        connector::validate(
+            &self.services.registry,
+            &self.services.config,
+            class,
+            props,
+            &plugin_checks,
+        )
+    }
+
+    /// The `ConfigInfos` body for `PUT /connector-plugins/{class}/config/validate`.
+    pub fn validate_for_plugin(
+        &self,
+        class: &str,
+        props: &BTreeMap<String, String>,
+    ) -> Result<ConfigInfos, HerderError> {
+        let known = self
+            .services
+            .registry
+            .find(class)
+            .is_some_and(|p| matches!(p.kind, PluginKind::Source | PluginKind::Sink));
+        if !known {
+            return Err(HerderError::NotFound(unknown_class_message(
+                &self.services.registry,
+                class,
+                &[PluginKind::Source, PluginKind::Sink],
+            )));
+        }
+        Ok(self.validate(class, props).infos)
+    }
+
+    /// Creates or updates a connector. Returns whether it was created.
+    pub fn put_connector(
+        &self,
+        name: &str,
+        props: BTreeMap<String, String>,
+        allow_update: bool,
+    ) -> Result<(bool, ConnectorInfo), HerderError> {
+        if name.trim().is_empty() {
+            return Err(HerderError::BadRequest(
+                "Connector name must not be empty".into(),
+            ));
+        }
+        let exists = self.lock().contains_key(name);
+        if exists && !allow_update {
+            return Err(HerderError::Conflict(format!(
+                "Connector {name} already exists"
+            )));
+        }
+        let class = match props
+            .get("connector.class")
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            Some(c) => c.to_string(),
+            None => {
+                return Err(HerderError::BadRequest(format!(
+                    "Connector config {} contains no connector type (missing required configuration \"connector.class\")",
+                    render_map(&props)
+                )));
+            }
+        };
+        let mut props = props;
+        props.insert("name".into(), name.to_string());
+        let validation = self.validate(&class, &props);
+        let Some(resolved) = validation.resolved else {
+            return Err(HerderError::BadRequest(validation.errors.message(&class)));
+        };
+        let mut connectors = self.lock();
+        let paused = match connectors.remove(name) {
+            Some(mut old) => {
+                let paused = old.is_paused();
+                old.stop();
+                paused
+            }
+            None => false,
+        };
+        tracing::info!(connector = name, class = %class, "starting connector");
+        let runtime = ConnectorRuntime::start(Arc::new(resolved), self.services.clone(), paused);
+        let info = self.info_of(&runtime);
+        connectors.insert(name.to_string(), runtime);
+        Ok((!exists, info))
+    }
+
+    fn info_of(&self, runtime: &ConnectorRuntime) -> ConnectorInfo {
+        ConnectorInfo {
+            name: runtime.name().to_string(),
+            config: runtime.resolved.config.props.clone(),
+            tasks: (0..runtime.task_configs().len() as u32)
+                .map(|task| TaskId {
+                    connector: runtime.name().to_string(),
+                    task,
+                })
+                .collect(),
+            kind: runtime.kind().as_str().to_string(),
+        }
+    }
+
+    fn with<R>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&mut ConnectorRuntime) -> R,
+    ) -> Result<R, HerderError> {
+        let mut connectors = self.lock();
+        match connectors.get_mut(name) {
+            Some(runtime) => Ok(f(runtime)),
+            None => Err(not_found(name)),
+        }
+    }
+
+    pub fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
+        self.with(name, |r| self.info_of(r))
+    }
+
+    pub fn config(&self, name: &str) -> Result<BTreeMap<String, String>, HerderError> {
+        self.with(name, |r| r.resolved.config.props.clone())
+    }
+
+    /// Kafka Connect's `ConnectorStateInfo`.
+    pub fn status(&self, name: &str) -> Result<Value, HerderError> {
+        self.with(name, |r| {
+            let tasks: Vec<Value> = r
+                .task_statuses()
+                .into_iter()
+                .map(|(id, status)| {
+                    let mut task = status_json(&status, &self.worker_id);
+                    task["id"] = json!(id);
+                    task
+                })
+                .collect();
+            json!({
+                "name": r.name(),
+                "connector": status_json(&r.connector_status(), &self.worker_id),
+                "tasks": tasks,
+                "type": r.kind().as_str(),
+            })
+        })
+    }
+
+    /// `GET /connectors/{c}/tasks/{t}/status`.
+    pub fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError> {
+        self.with(name, |r| {
+            r.task_statuses()
+                .into_iter()
+                .find(|(id, _)| *id == task)
+                .map(|(id, status)| {
+                    let mut body = status_json(&status, &self.worker_id);
+                    body["id"] = json!(id);
+                    body
+                })
+        })?
+        .ok_or_else(|| HerderError::NotFound(format!("Task {name}-{task} not found")))
+    }
+
+    /// `GET /connectors/{c}/tasks`: task ids with their configs.
+    pub fn tasks(&self, name: &str) -> Result<Value, HerderError> {
+        self.with(name, |r| {
+            r.task_configs()
+                .iter()
+                .enumerate()
+                .map(|(i, config)| json!({"id": {"connector": r.name(), "task": i}, "config": config}))
+                .collect::<Vec<_>>()
+        })
+        .map(Value::Array)
+    }
+
+    pub fn pause(&self, name: &str) -> Result<(), HerderError> {
+        self.with(name, ConnectorRuntime::pause)
+    }
+
+    pub fn resume(&self, name: &str) -> Result<(), HerderError> {
+        self.with(name, ConnectorRuntime::resume)
+    }
+
+    pub fn restart_connector(&self, name: &str) -> Result<(), HerderError> {
+        self.with(name, ConnectorRuntime::restart_connector)
+    }
+
+    pub fn restart_task(&self, name: &str, task: u32) -> Result<(), HerderError> {
+        if self.with(name, |r| r.restart_task(task))? {
+            Ok(())
+        } else {
+            Err(HerderError::NotFound(format!(
+                "Task {name}-{task} not found"
+            )))
+        }
+    }
+
+    pub fn delete(&self, name: &str) -> Result<(), HerderError> {
+        let removed = self.lock().remove(name);
+        match removed {
+            Some(mut runtime) => {
+                runtime.stop();
+                tracing::info!(connector = name, "deleted connector");
+                Ok(())
+            }
+            None => Err(not_found(name)),
+        }
+    }
+
+    /// Applies pending reconfiguration requests; called periodically.
+    pub fn tick(&self) {
+        for runtime in self.lock().values_mut() {
+            runtime.reconfigure_if_requested();
+        }
+    }
+
+    /// Starts the thread that calls [`Herder::tick`] every second.
+    pub fn start_ticker(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        let spawned = std::thread::Builder::new()
+            .name("ferry-herder".into())
+            .spawn(move || {
+                while let Some(herder) = weak.upgrade() {
+                    herder.tick();
+                    drop(herder);
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "cannot start the herder ticker; reconfiguration requests will be ignored");
+        }
+    }
+
+    /// Stops every connector (clean shutdown: tasks flush and commit).
+    pub fn shutdown(&self) {
+        let connectors = std::mem::take(&mut *self.lock());
+        for (_, mut runtime) in connectors {
+            runtime.stop();
+        }
+    }
+
+    /// `GET /connector-plugins` entries.
+    pub fn plugins(&self, connectors_only: bool) -> Vec<Value> {
+        let mut out: Vec<Value> = self
+            .services
+            .registry
+            .all()
+            .iter()
+            .filter(|p| !connectors_only || matches!(p.kind, PluginKind::Source | PluginKind::Sink))
+            .map(|p| {
+                json!({
+                    "class": p.descriptor.name,
+                    "type": p.kind.as_str(),
+                    "version": p.descriptor.version,
+                    "aliases": p.descriptor.aliases,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a["class"].as_str().cmp(&b["class"].as_str()));
+        out
+    }
+}
+
+fn not_found(name: &str) -> HerderError {
+    HerderError::NotFound(format!("Connector {name} not found"))
+}
+
+fn status_json(status: &Status, worker_id: &str) -> Value {
+    let mut body = json!({"state": status.state, "worker_id": worker_id});
+    if let Some(trace) = &status.trace {
+        body["trace"] = json!(trace);
+    }
+    if status.state == State::Unassigned {
+        body["worker_id"] = json!(worker_id);
+    }
+    body
+}
+
+fn render_map(props: &BTreeMap<String, String>) -> String {
+    let inner: Vec<String> = props.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("{{{}}}", inner.join(", "))
+}

@@ -1,0 +1,900 @@
+//! Connector configs: Kafka Connect's framework keys (`name`, `connector.class`,
+//! `tasks.max`, converters, `transforms`, `predicates`, `topics`/`topics.regex`),
+//! resolution of every plugin they name, and validation in Kafka's `ConfigInfos`
+//! shape so `PUT /connector-plugins/{p}/config/validate` answers as Kafka does.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::worker::{WorkerConfig, sandbox_limits, split_list, strip_prefix};
+use crate::plugin::bindings::types::{self, ConfigType, Importance, PathAccess};
+use crate::plugin::sandbox::check_path;
+use crate::plugin::{LoadedPlugin, PathGrant, PluginKind, PluginRegistry, SandboxLimits};
+
+/// Kafka's default converter when neither worker nor connector names one.
+pub const DEFAULT_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
+
+/// A connector's config as the user wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConnectorConfig {
+    pub props: BTreeMap<String, String>,
+}
+
+impl ConnectorConfig {
+    pub fn new(props: BTreeMap<String, String>) -> Self {
+        Self { props }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.props.get(key).map(String::as_str)
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.get("name")
+    }
+
+    pub fn connector_class(&self) -> Option<&str> {
+        self.get("connector.class")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// Validation problems, keyed by config name, in the order found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConfigErrors {
+    pub errors: Vec<(String, String)>,
+}
+
+impl ConfigErrors {
+    fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
+        self.errors.push((key.into(), message.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    pub fn for_key(&self, key: &str) -> Vec<String> {
+        self.errors
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, m)| m.clone())
+            .collect()
+    }
+
+    /// Kafka Connect's message for a rejected connector config.
+    pub fn message(&self, connector_type: &str) -> String {
+        let mut text = format!(
+            "Connector configuration is invalid and contains the following {} error(s):\n",
+            self.errors.len()
+        );
+        for (_, message) in &self.errors {
+            text.push_str(message);
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "You can also find the above list of errors at the endpoint `/connector-plugins/{connector_type}/config/validate`"
+        ));
+        text
+    }
+}
+
+/// A plugin with the config it is opened with.
+#[derive(Clone, Debug)]
+pub struct PluginSpec {
+    pub plugin: Arc<LoadedPlugin>,
+    pub config: BTreeMap<String, String>,
+}
+
+impl PluginSpec {
+    pub fn config_list(&self) -> Vec<(String, String)> {
+        self.config
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+/// One `transforms` entry with its optional predicate.
+#[derive(Clone, Debug)]
+pub struct TransformSpec {
+    pub alias: String,
+    pub transform: PluginSpec,
+    pub predicate: Option<(PluginSpec, bool)>,
+}
+
+/// A validated connector config with every plugin it names resolved.
+#[derive(Clone, Debug)]
+pub struct ResolvedConnector {
+    pub name: String,
+    pub config: ConnectorConfig,
+    pub connector: Arc<LoadedPlugin>,
+    pub tasks_max: u32,
+    pub key_converter: PluginSpec,
+    pub value_converter: PluginSpec,
+    pub transforms: Vec<TransformSpec>,
+    pub limits: SandboxLimits,
+    pub topics: Vec<String>,
+    pub topics_regex: Option<String>,
+}
+
+impl ResolvedConnector {
+    pub fn kind(&self) -> PluginKind {
+        self.connector.kind
+    }
+}
+
+/// The grants a connector or task config earns: every path-typed key it sets.
+pub fn grants_for(
+    plugin: &LoadedPlugin,
+    config: &BTreeMap<String, String>,
+    allowed: &[std::path::PathBuf],
+) -> Result<Vec<PathGrant>, ConfigErrors> {
+    let mut grants = Vec::new();
+    let mut errors = ConfigErrors::default();
+    for key in &plugin.descriptor.config {
+        if key.path == PathAccess::None {
+            continue;
+        }
+        let Some(value) = config.get(&key.name).filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        match check_path(value.trim(), key.path, allowed) {
+            Ok(grant) => grants.push(grant),
+            Err(error) => errors.add(
+                &key.name,
+                format!(
+                    "Invalid value {value} for configuration {}: {error}",
+                    key.name
+                ),
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(grants)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks a value against a declared config type.
+fn check_type(key: &types::ConfigKey, value: &str) -> Option<String> {
+    let v = value.trim();
+    let bad = |what: &str| {
+        Some(format!(
+            "Invalid value {value} for configuration {}: Not a {what}",
+            key.name
+        ))
+    };
+    match key.type_ {
+        ConfigType::Boolean
+            if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") =>
+        {
+            Some(format!(
+                "Invalid value {value} for configuration {}: Expected value to be either true or false",
+                key.name
+            ))
+        }
+        ConfigType::Int if v.parse::<i32>().is_err() => bad("number of type INT"),
+        ConfigType::Long if v.parse::<i64>().is_err() => bad("number of type LONG"),
+        ConfigType::Double if v.parse::<f64>().is_err() => bad("number of type DOUBLE"),
+        _ => None,
+    }
+}
+
+/// Kafka's uppercase type name.
+pub fn type_name(t: ConfigType) -> &'static str {
+    match t {
+        ConfigType::Boolean => "BOOLEAN",
+        ConfigType::Int => "INT",
+        ConfigType::Long => "LONG",
+        ConfigType::Double => "DOUBLE",
+        ConfigType::String => "STRING",
+        ConfigType::List => "LIST",
+        ConfigType::Password => "PASSWORD",
+        ConfigType::Class => "CLASS",
+    }
+}
+
+fn importance_name(i: Importance) -> &'static str {
+    match i {
+        Importance::High => "HIGH",
+        Importance::Medium => "MEDIUM",
+        Importance::Low => "LOW",
+    }
+}
+
+/// One entry of `configs` in Kafka's `ConfigInfos`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConfigInfo {
+    pub definition: ConfigKeyInfo,
+    pub value: ConfigValueInfo,
+}
+
+/// Kafka's `ConfigKeyInfo`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConfigKeyInfo {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub required: bool,
+    pub default_value: Option<String>,
+    pub importance: String,
+    pub documentation: String,
+    pub group: Option<String>,
+    pub order_in_group: i32,
+    pub width: String,
+    pub display_name: String,
+    pub dependents: Vec<String>,
+}
+
+/// Kafka's `ConfigValueInfo`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConfigValueInfo {
+    pub name: String,
+    pub value: Option<String>,
+    pub recommended_values: Vec<String>,
+    pub errors: Vec<String>,
+    pub visible: bool,
+}
+
+/// Kafka's `ConfigInfos`, the body of a validate call.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConfigInfos {
+    pub name: String,
+    pub error_count: usize,
+    pub groups: Vec<String>,
+    pub configs: Vec<ConfigInfo>,
+}
+
+/// A config key the framework itself defines (not the plugin).
+struct FrameworkKey {
+    name: &'static str,
+    kind: ConfigType,
+    default: Option<&'static str>,
+    importance: Importance,
+    group: &'static str,
+    doc: &'static str,
+    display: &'static str,
+}
+
+const fn fk(
+    name: &'static str,
+    kind: ConfigType,
+    default: Option<&'static str>,
+    importance: Importance,
+    group: &'static str,
+    display: &'static str,
+    doc: &'static str,
+) -> FrameworkKey {
+    FrameworkKey {
+        name,
+        kind,
+        default,
+        importance,
+        group,
+        doc,
+        display,
+    }
+}
+
+const COMMON_KEYS: &[FrameworkKey] = &[
+    fk(
+        "name",
+        ConfigType::String,
+        None,
+        Importance::High,
+        "Common",
+        "Connector name",
+        "Globally unique name to use for this connector.",
+    ),
+    fk(
+        "connector.class",
+        ConfigType::String,
+        None,
+        Importance::High,
+        "Common",
+        "Connector class",
+        "Name or alias of the connector plugin, e.g. FileStreamSource or org.apache.kafka.connect.file.FileStreamSourceConnector.",
+    ),
+    fk(
+        "tasks.max",
+        ConfigType::Int,
+        Some("1"),
+        Importance::High,
+        "Common",
+        "Tasks max",
+        "Maximum number of tasks to use for this connector.",
+    ),
+    fk(
+        "key.converter",
+        ConfigType::Class,
+        None,
+        Importance::Low,
+        "Common",
+        "Key converter class",
+        "Converter for record keys; overrides the worker's key.converter.",
+    ),
+    fk(
+        "value.converter",
+        ConfigType::Class,
+        None,
+        Importance::Low,
+        "Common",
+        "Value converter class",
+        "Converter for record values; overrides the worker's value.converter.",
+    ),
+    fk(
+        "header.converter",
+        ConfigType::Class,
+        None,
+        Importance::Low,
+        "Common",
+        "Header converter class",
+        "Accepted for compatibility; headers pass through as bytes.",
+    ),
+    fk(
+        "transforms",
+        ConfigType::List,
+        Some(""),
+        Importance::Low,
+        "Transforms",
+        "Transforms",
+        "Aliases for the transformations to be applied to records.",
+    ),
+    fk(
+        "predicates",
+        ConfigType::List,
+        Some(""),
+        Importance::Low,
+        "Predicates",
+        "Predicates",
+        "Aliases for the predicates used by transformations.",
+    ),
+    fk(
+        "ferry.sandbox.memory.max.bytes",
+        ConfigType::Long,
+        None,
+        Importance::Low,
+        "Sandbox",
+        "Memory cap",
+        "Linear-memory cap of each plugin instance of this connector (default: the worker's).",
+    ),
+    fk(
+        "ferry.sandbox.call.timeout.ms",
+        ConfigType::Long,
+        None,
+        Importance::Low,
+        "Sandbox",
+        "Call deadline",
+        "CPU deadline of one plugin call of this connector (default: the worker's).",
+    ),
+];
+
+const SINK_KEYS: &[FrameworkKey] = &[
+    fk(
+        "topics",
+        ConfigType::List,
+        Some(""),
+        Importance::High,
+        "Common",
+        "Topics",
+        "List of topics to consume, separated by commas.",
+    ),
+    fk(
+        "topics.regex",
+        ConfigType::String,
+        Some(""),
+        Importance::High,
+        "Common",
+        "Topics regex",
+        "Regular expression giving topics to consume.",
+    ),
+];
+
+/// Resolves and validates a connector config. Returns the resolved connector when
+/// valid, and always the `ConfigInfos` to show.
+pub struct Validation {
+    pub infos: ConfigInfos,
+    pub errors: ConfigErrors,
+    pub resolved: Option<ResolvedConnector>,
+}
+
+/// Validates `props` for a connector whose plugin is `class` (the validate
+/// endpoint's path parameter, or the config's `connector.class`).
+pub fn validate(
+    registry: &PluginRegistry,
+    worker: &WorkerConfig,
+    class: &str,
+    props: &BTreeMap<String, String>,
+    plugin_checks: &dyn Fn(&Arc<LoadedPlugin>, &BTreeMap<String, String>) -> Vec<(String, String)>,
+) -> Validation {
+    let mut errors = ConfigErrors::default();
+    let mut configs = Vec::new();
+    let mut groups: Vec<String> = Vec::new();
+    let connector = registry
+        .find(class)
+        .filter(|p| matches!(p.kind, PluginKind::Source | PluginKind::Sink))
+        .cloned();
+
+    let push_framework = |key: &FrameworkKey,
+                          errors: &mut ConfigErrors,
+                          configs: &mut Vec<ConfigInfo>,
+                          groups: &mut Vec<String>,
+                          order: i32| {
+        let value = props.get(key.name).cloned();
+        if let Some(v) = &value
+            && let Some(e) = check_type(
+                &types::ConfigKey {
+                    name: key.name.to_string(),
+                    type_: key.kind,
+                    default_value: None,
+                    importance: key.importance,
+                    documentation: String::new(),
+                    group: None,
+                    required: false,
+                    path: PathAccess::None,
+                },
+                v,
+            )
+        {
+            errors.add(key.name, e);
+        }
+        if !groups.iter().any(|g| g == key.group) {
+            groups.push(key.group.to_string());
+        }
+        configs.push(ConfigInfo {
+            definition: ConfigKeyInfo {
+                name: key.name.to_string(),
+                kind: type_name(key.kind).to_string(),
+                required: key.default.is_none() && matches!(key.name, "name" | "connector.class"),
+                default_value: key.default.map(str::to_string),
+                importance: importance_name(key.importance).to_string(),
+                documentation: key.doc.to_string(),
+                group: Some(key.group.to_string()),
+                order_in_group: order,
+                width: "NONE".into(),
+                display_name: key.display.to_string(),
+                dependents: Vec::new(),
+            },
+            value: ConfigValueInfo {
+                name: key.name.to_string(),
+                value: value.or(key.default.map(str::to_string)),
+                recommended_values: Vec::new(),
+                errors: Vec::new(),
+                visible: true,
+            },
+        });
+    };
+
+    for (i, key) in COMMON_KEYS.iter().enumerate() {
+        push_framework(key, &mut errors, &mut configs, &mut groups, i as i32 + 1);
+    }
+    if connector
+        .as_ref()
+        .is_some_and(|c| c.kind == PluginKind::Sink)
+    {
+        for (i, key) in SINK_KEYS.iter().enumerate() {
+            push_framework(key, &mut errors, &mut configs, &mut groups, i as i32 + 20);
+        }
+    }
+
+    // connector.class
+    match props
+        .get("connector.class")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        None if connector.is_none() => errors.add(
+            "connector.class",
+            "Missing required configuration \"connector.class\" which has no default value.",
+        ),
+        Some(named)
+            if registry
+                .find(named)
+                .filter(|p| matches!(p.kind, PluginKind::Source | PluginKind::Sink))
+                .is_none() =>
+        {
+            errors.add(
+                "connector.class",
+                unknown_class_message(registry, named, &[PluginKind::Source, PluginKind::Sink]),
+            );
+        }
+        _ => {}
+    }
+    if connector.is_none() && props.get("connector.class").is_none() {
+        errors.add(
+            "connector.class",
+            unknown_class_message(registry, class, &[PluginKind::Source, PluginKind::Sink]),
+        );
+    }
+    let name = props
+        .get("name")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    if props.contains_key("name") && name.is_empty() {
+        errors.add(
+            "name",
+            "Invalid value  for configuration name: String may not be empty",
+        );
+    }
+    let tasks_max = match props.get("tasks.max").map(|v| v.trim().parse::<i64>()) {
+        None => 1,
+        Some(Ok(n)) if (1..=i64::from(u32::MAX)).contains(&n) => n as u32,
+        Some(Ok(n)) => {
+            errors.add(
+                "tasks.max",
+                format!("Invalid value {n} for configuration tasks.max: Value must be at least 1"),
+            );
+            1
+        }
+        Some(Err(_)) => 1,
+    };
+    let limits = match sandbox_limits(props, worker.sandbox) {
+        Ok(limits) => limits,
+        Err(e) => {
+            errors.add("ferry.sandbox", e.to_string());
+            worker.sandbox
+        }
+    };
+
+    // Converters.
+    let key_converter = resolve_converter(registry, worker, props, "key.converter", &mut errors);
+    let value_converter =
+        resolve_converter(registry, worker, props, "value.converter", &mut errors);
+
+    // Sink topics.
+    let topics = props
+        .get("topics")
+        .map(|v| split_list(v))
+        .unwrap_or_default();
+    let topics_regex = props
+        .get("topics.regex")
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    if let Some(c) = &connector
+        && c.kind == PluginKind::Sink
+    {
+        match (&topics.is_empty(), &topics_regex) {
+            (true, None) => errors.add("topics", "Must configure one of topics or topics.regex"),
+            (false, Some(_)) => errors.add(
+                "topics",
+                "topics and topics.regex are mutually exclusive options, but both are set.",
+            ),
+            _ => {}
+        }
+        if let Some(re) = &topics_regex
+            && let Err(e) = regex::Regex::new(re)
+        {
+            errors.add(
+                "topics.regex",
+                format!("Invalid value {re} for configuration topics.regex: {e}"),
+            );
+        }
+    }
+
+    // Transforms and predicates.
+    let transforms = resolve_transforms(registry, props, &mut errors, &mut configs, &mut groups);
+
+    // The connector plugin's own keys.
+    if let Some(plugin) = &connector {
+        plugin_keys(plugin, props, "", &mut errors, &mut configs, &mut groups);
+        if let Err(grant_errors) = grants_for(plugin, props, &worker.allowed_paths) {
+            errors.errors.extend(grant_errors.errors);
+        }
+        for (key, message) in plugin_checks(plugin, props) {
+            errors.add(key, message);
+        }
+    }
+
+    // Attach errors to their config entries; errors for keys without an entry get
+    // one, so the count and the messages always agree.
+    for (key, message) in &errors.errors {
+        match configs.iter_mut().find(|c| &c.definition.name == key) {
+            Some(config) => config.value.errors.push(message.clone()),
+            None => configs.push(ConfigInfo {
+                definition: ConfigKeyInfo {
+                    name: key.clone(),
+                    kind: "STRING".into(),
+                    required: false,
+                    default_value: None,
+                    importance: "LOW".into(),
+                    documentation: String::new(),
+                    group: None,
+                    order_in_group: -1,
+                    width: "NONE".into(),
+                    display_name: key.clone(),
+                    dependents: Vec::new(),
+                },
+                value: ConfigValueInfo {
+                    name: key.clone(),
+                    value: props.get(key).cloned(),
+                    recommended_values: Vec::new(),
+                    errors: vec![message.clone()],
+                    visible: true,
+                },
+            }),
+        }
+    }
+    let error_count = configs.iter().map(|c| c.value.errors.len()).sum();
+    let infos = ConfigInfos {
+        name: connector
+            .as_ref()
+            .map(|c| c.descriptor.name.clone())
+            .unwrap_or_else(|| class.to_string()),
+        error_count,
+        groups,
+        configs,
+    };
+    let resolved = match (errors.is_empty(), connector, key_converter, value_converter) {
+        (true, Some(connector), Some(key_converter), Some(value_converter)) => {
+            Some(ResolvedConnector {
+                name,
+                config: ConnectorConfig::new(props.clone()),
+                connector,
+                tasks_max,
+                key_converter,
+                value_converter,
+                transforms,
+                limits,
+                topics,
+                topics_regex,
+            })
+        }
+        _ => None,
+    };
+    Validation {
+        infos,
+        errors,
+        resolved,
+    }
+}
+
+/// Kafka-style message for a class name no plugin claims.
+pub fn unknown_class_message(
+    registry: &PluginRegistry,
+    named: &str,
+    kinds: &[PluginKind],
+) -> String {
+    let available: Vec<String> = registry
+        .all()
+        .iter()
+        .filter(|p| kinds.contains(&p.kind))
+        .map(|p| p.descriptor.name.clone())
+        .collect();
+    format!(
+        "Failed to find any plugin that implements {} and which name matches {named}, available plugins are: {}",
+        kinds
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(" or "),
+        available.join(", ")
+    )
+}
+
+fn resolve_converter(
+    registry: &PluginRegistry,
+    worker: &WorkerConfig,
+    props: &BTreeMap<String, String>,
+    key: &str,
+    errors: &mut ConfigErrors,
+) -> Option<PluginSpec> {
+    let prefix = format!("{key}.");
+    let (class, mut config) = match props.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        Some(class) => (class.to_string(), strip_prefix(props, &prefix)),
+        None => match worker
+            .props
+            .get(key)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
+            Some(class) => (class.to_string(), worker.with_prefix(&prefix)),
+            None => (DEFAULT_CONVERTER.to_string(), worker.with_prefix(&prefix)),
+        },
+    };
+    config.insert(
+        "converter.type".into(),
+        if key.starts_with("key") {
+            "key"
+        } else {
+            "value"
+        }
+        .into(),
+    );
+    match registry.find_kind(&class, PluginKind::Converter) {
+        Some(plugin) => {
+            for (k, v) in &config {
+                if let Some(def) = plugin.config_key(k)
+                    && let Some(e) = check_type(def, v)
+                {
+                    errors.add(key, e);
+                }
+            }
+            Some(PluginSpec {
+                plugin: plugin.clone(),
+                config,
+            })
+        }
+        None => {
+            errors.add(
+                key,
+                format!(
+                    "Invalid value {class} for configuration {key}: {}",
+                    unknown_class_message(registry, &class, &[PluginKind::Converter])
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn resolve_transforms(
+    registry: &PluginRegistry,
+    props: &BTreeMap<String, String>,
+    errors: &mut ConfigErrors,
+    configs: &mut Vec<ConfigInfo>,
+    groups: &mut Vec<String>,
+) -> Vec<TransformSpec> {
+    let mut predicates = BTreeMap::new();
+    for alias in props
+        .get("predicates")
+        .map(|v| split_list(v))
+        .unwrap_or_default()
+    {
+        let prefix = format!("predicates.{alias}.");
+        let type_key = format!("{prefix}type");
+        match props.get(&type_key).map(|s| s.trim()) {
+            None | Some("") => errors.add(
+                &type_key,
+                format!(
+                    "Missing required configuration \"{type_key}\" which has no default value."
+                ),
+            ),
+            Some(class) => match registry.find_kind(class, PluginKind::Predicate) {
+                Some(plugin) => {
+                    let config = strip_prefix(props, &prefix);
+                    plugin_keys(plugin, &config, &prefix, errors, configs, groups);
+                    predicates.insert(
+                        alias.clone(),
+                        PluginSpec {
+                            plugin: plugin.clone(),
+                            config,
+                        },
+                    );
+                }
+                None => errors.add(
+                    &type_key,
+                    format!(
+                        "Invalid value {class} for configuration {type_key}: {}",
+                        unknown_class_message(registry, class, &[PluginKind::Predicate])
+                    ),
+                ),
+            },
+        }
+    }
+    let mut out = Vec::new();
+    for alias in props
+        .get("transforms")
+        .map(|v| split_list(v))
+        .unwrap_or_default()
+    {
+        let prefix = format!("transforms.{alias}.");
+        let type_key = format!("{prefix}type");
+        let class = match props.get(&type_key).map(|s| s.trim()) {
+            None | Some("") => {
+                errors.add(
+                    &type_key,
+                    format!(
+                        "Missing required configuration \"{type_key}\" which has no default value."
+                    ),
+                );
+                continue;
+            }
+            Some(class) => class,
+        };
+        let Some(plugin) = registry.find_kind(class, PluginKind::Transformation) else {
+            errors.add(
+                &type_key,
+                format!(
+                    "Invalid value {class} for configuration {type_key}: {}",
+                    unknown_class_message(registry, class, &[PluginKind::Transformation])
+                ),
+            );
+            continue;
+        };
+        let mut config = strip_prefix(props, &prefix);
+        let predicate_alias = config.remove("predicate");
+        let negate = config
+            .remove("negate")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        plugin_keys(plugin, &config, &prefix, errors, configs, groups);
+        let predicate = match predicate_alias {
+            None => None,
+            Some(p) => match predicates.get(p.trim()) {
+                Some(spec) => Some((spec.clone(), negate)),
+                None => {
+                    errors.add(format!("{prefix}predicate"), format!("Invalid value {p} for configuration {prefix}predicate: no predicate with that alias is listed in 'predicates'"));
+                    None
+                }
+            },
+        };
+        out.push(TransformSpec {
+            alias,
+            transform: PluginSpec {
+                plugin: plugin.clone(),
+                config,
+            },
+            predicate,
+        });
+    }
+    out
+}
+
+/// Checks a plugin's own keys (required, type) and adds their `ConfigInfo`s.
+fn plugin_keys(
+    plugin: &LoadedPlugin,
+    props: &BTreeMap<String, String>,
+    prefix: &str,
+    errors: &mut ConfigErrors,
+    configs: &mut Vec<ConfigInfo>,
+    groups: &mut Vec<String>,
+) {
+    for (i, key) in plugin.descriptor.config.iter().enumerate() {
+        let full = format!("{prefix}{}", key.name);
+        let value = props.get(&key.name).cloned();
+        match &value {
+            None if key.required && key.default_value.is_none() => {
+                errors.add(
+                    &full,
+                    format!(
+                        "Missing required configuration \"{full}\" which has no default value."
+                    ),
+                );
+            }
+            Some(v) => {
+                if let Some(e) = check_type(key, v) {
+                    errors.add(
+                        &full,
+                        e.replace(
+                            &format!("configuration {}", key.name),
+                            &format!("configuration {full}"),
+                        ),
+                    );
+                }
+            }
+            None => {}
+        }
+        let group = key.group.clone();
+        if let Some(g) = &group
+            && !groups.contains(g)
+        {
+            groups.push(g.clone());
+        }
+        configs.push(ConfigInfo {
+            definition: ConfigKeyInfo {
+                name: full.clone(),
+                kind: type_name(key.type_).to_string(),
+                required: key.required && key.default_value.is_none(),
+                default_value: key.default_value.clone(),
+                importance: importance_name(key.importance).to_string(),
+                documentation: key.documentation.clone(),
+                group,
+                order_in_group: i as i32 + 1,
+                width: "NONE".into(),
+                display_name: full.clone(),
+                dependents: Vec::new(),
+            },
+            value: ConfigValueInfo {
+                name: full,
+                value: value.or_else(|| key.default_value.clone()),
+                recommended_values: Vec::new(),
+                errors: Vec::new(),
+                visible: true,
+            },
+        });
+    }
+}

@@ -1,0 +1,8 @@
+//! Worker and connector configuration, with Kafka Connect's property names.
+
+pub mod connector;
+pub mod properties;
+pub mod worker;
+
+pub use connector::{ConfigErrors, ConnectorConfig};
+pub use worker::{WorkerConfig, WorkerConfigError};

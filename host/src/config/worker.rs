@@ -1,0 +1,246 @@
+//! Worker properties: Kafka Connect's names, plus Ferry's `ferry.*` sandbox keys.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::plugin::SandboxLimits;
+use crate::plugin::cache::CompileCache;
+
+/// A worker config that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerConfigError {
+    #[error("cannot read worker config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("worker config: missing required property '{0}'")]
+    Missing(&'static str),
+    #[error("worker config: invalid value '{value}' for '{key}': {reason}")]
+    Invalid {
+        key: String,
+        value: String,
+        reason: String,
+    },
+}
+
+/// The parsed worker config. `props` keeps every key, for `producer.*` and friends.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    pub props: BTreeMap<String, String>,
+    pub bootstrap_servers: String,
+    pub listener: SocketAddr,
+    pub advertised_url: String,
+    pub plugin_path: Vec<PathBuf>,
+    pub offsets_file: Option<PathBuf>,
+    pub offset_flush_interval: Duration,
+    pub allowed_paths: Vec<PathBuf>,
+    pub sandbox: SandboxLimits,
+    pub cache_dir: PathBuf,
+}
+
+/// Reads an integer-valued property.
+pub fn parse_number<T: std::str::FromStr>(
+    props: &BTreeMap<String, String>,
+    key: &str,
+) -> Result<Option<T>, WorkerConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match props.get(key) {
+        None => Ok(None),
+        Some(value) => {
+            value
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|e: T::Err| WorkerConfigError::Invalid {
+                    key: key.to_string(),
+                    value: value.clone(),
+                    reason: e.to_string(),
+                })
+        }
+    }
+}
+
+/// Splits a comma-separated list, dropping blanks.
+pub fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl WorkerConfig {
+    pub fn from_file(path: &Path) -> Result<Self, WorkerConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| WorkerConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_props(super::properties::parse(&text))
+    }
+
+    pub fn from_props(props: BTreeMap<String, String>) -> Result<Self, WorkerConfigError> {
+        let bootstrap_servers = props
+            .get("bootstrap.servers")
+            .cloned()
+            .unwrap_or_else(|| "localhost:9092".to_string());
+        let listeners = props
+            .get("listeners")
+            .cloned()
+            .unwrap_or_else(|| "http://0.0.0.0:8083".into());
+        let first = split_list(&listeners)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let listener = parse_listener(&first).map_err(|reason| WorkerConfigError::Invalid {
+            key: "listeners".into(),
+            value: listeners.clone(),
+            reason,
+        })?;
+        let advertised_host = props
+            .get("rest.advertised.host.name")
+            .cloned()
+            .unwrap_or_else(|| {
+                if listener.ip().is_unspecified() {
+                    gethostname::gethostname().to_string_lossy().into_owned()
+                } else {
+                    listener.ip().to_string()
+                }
+            });
+        let advertised_port: u16 =
+            parse_number(&props, "rest.advertised.port")?.unwrap_or(listener.port());
+        let scheme = props
+            .get("rest.advertised.listener")
+            .cloned()
+            .unwrap_or_else(|| "http".into());
+        let advertised_url = format!("{scheme}://{advertised_host}:{advertised_port}/");
+        let plugin_path = props
+            .get("plugin.path")
+            .map(|v| split_list(v).into_iter().map(PathBuf::from).collect())
+            .unwrap_or_default();
+        let offsets_file = props.get("offset.storage.file.filename").map(PathBuf::from);
+        let flush_ms: u64 = parse_number(&props, "offset.flush.interval.ms")?.unwrap_or(60_000);
+        let allowed_paths = props
+            .get("ferry.sandbox.allowed.paths")
+            .map(|v| split_list(v).into_iter().map(PathBuf::from).collect())
+            .unwrap_or_default();
+        let sandbox = sandbox_limits(&props, SandboxLimits::default())?;
+        let cache_dir = props
+            .get("ferry.plugin.cache.dir")
+            .map(PathBuf::from)
+            .unwrap_or_else(CompileCache::default_dir);
+        Ok(Self {
+            props,
+            bootstrap_servers,
+            listener,
+            advertised_url,
+            plugin_path,
+            offsets_file,
+            offset_flush_interval: Duration::from_millis(flush_ms.max(1)),
+            allowed_paths,
+            sandbox,
+            cache_dir,
+        })
+    }
+
+    /// `worker_id` as Kafka Connect reports it: the advertised `host:port`.
+    pub fn worker_id(&self) -> String {
+        self.advertised_url
+            .trim_end_matches('/')
+            .split("://")
+            .nth(1)
+            .unwrap_or(&self.advertised_url)
+            .to_string()
+    }
+
+    /// Every property under `prefix`, with the prefix removed.
+    pub fn with_prefix(&self, prefix: &str) -> BTreeMap<String, String> {
+        strip_prefix(&self.props, prefix)
+    }
+}
+
+/// Every entry of `props` whose key starts with `prefix`, prefix removed.
+pub fn strip_prefix(props: &BTreeMap<String, String>, prefix: &str) -> BTreeMap<String, String> {
+    props
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix(prefix)
+                .map(|rest| (rest.to_string(), v.clone()))
+        })
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
+}
+
+/// Sandbox limits from `ferry.sandbox.*` keys, falling back to `base`.
+pub fn sandbox_limits(
+    props: &BTreeMap<String, String>,
+    base: SandboxLimits,
+) -> Result<SandboxLimits, WorkerConfigError> {
+    let memory: Option<usize> = parse_number(props, "ferry.sandbox.memory.max.bytes")?;
+    let timeout: Option<u64> = parse_number(props, "ferry.sandbox.call.timeout.ms")?;
+    Ok(SandboxLimits {
+        memory_max_bytes: memory.unwrap_or(base.memory_max_bytes),
+        call_timeout: timeout
+            .map(Duration::from_millis)
+            .unwrap_or(base.call_timeout),
+    })
+}
+
+/// Parses one `listeners` entry such as `http://0.0.0.0:8083` or `http://:8083`.
+fn parse_listener(entry: &str) -> Result<SocketAddr, String> {
+    let rest = entry.strip_prefix("http://").ok_or_else(|| {
+        format!("'{entry}' must start with http:// (https arrives with the REST security work)")
+    })?;
+    let rest = rest.trim_end_matches('/');
+    let (host, port) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| format!("'{entry}' has no port"))?;
+    let host = match host.trim_start_matches('[').trim_end_matches(']') {
+        "" | "0.0.0.0" => "0.0.0.0",
+        "localhost" => "127.0.0.1",
+        other => other,
+    };
+    format!("{host}:{port}")
+        .parse()
+        .or_else(|_| format!("[{host}]:{port}").parse())
+        .map_err(|e| format!("'{entry}': {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_kafka_connect_worker_keys() {
+        let mut props = BTreeMap::new();
+        props.insert("bootstrap.servers".into(), "127.0.0.1:9092".into());
+        props.insert("listeners".into(), "http://127.0.0.1:18083".into());
+        props.insert("plugin.path".into(), "/a, /b".into());
+        props.insert("offset.flush.interval.ms".into(), "1000".into());
+        props.insert("ferry.sandbox.call.timeout.ms".into(), "250".into());
+        props.insert("producer.linger.ms".into(), "7".into());
+        let config = WorkerConfig::from_props(props).expect("valid");
+        assert_eq!(config.listener.port(), 18083);
+        assert_eq!(
+            config.plugin_path,
+            vec![PathBuf::from("/a"), PathBuf::from("/b")]
+        );
+        assert_eq!(config.offset_flush_interval, Duration::from_millis(1000));
+        assert_eq!(config.sandbox.call_timeout, Duration::from_millis(250));
+        assert_eq!(config.worker_id(), "127.0.0.1:18083");
+        assert_eq!(config.with_prefix("producer.")["linger.ms"], "7");
+    }
+
+    #[test]
+    fn bad_numbers_name_the_key() {
+        let mut props = BTreeMap::new();
+        props.insert("offset.flush.interval.ms".into(), "soon".into());
+        let error = WorkerConfig::from_props(props).expect_err("invalid");
+        assert!(error.to_string().contains("offset.flush.interval.ms"));
+    }
+}

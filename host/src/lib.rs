@@ -1,0 +1,14 @@
+//! Ferry: a Kafka Connect-compatible connector host whose plugins are sandboxed
+//! WebAssembly components.
+//!
+//! Data flows one way through a task: source task → transforms → converters →
+//! producer, and consumer → converters → transforms → sink task. Each stage is a
+//! module of its own; see `docs/architecture.md`.
+
+pub mod cluster;
+pub mod config;
+pub mod data;
+pub mod kafka;
+pub mod plugin;
+pub mod rest;
+pub mod worker;

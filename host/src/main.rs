@@ -1,0 +1,228 @@
+//! The `ferry` binary: `ferry standalone WORKER.properties [CONNECTOR...]`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use rdkafka::producer::{BaseProducer, Producer};
+
+use ferry::cluster::{FileOffsetStore, Herder};
+use ferry::config::WorkerConfig;
+use ferry::config::properties;
+use ferry::plugin::cache::CompileCache;
+use ferry::plugin::{PluginRegistry, engine};
+use ferry::rest::{self, RestState};
+use ferry::worker::WorkerServices;
+
+#[derive(Parser)]
+#[command(
+    name = "ferry",
+    version,
+    about = "A Kafka Connect-compatible connector host whose plugins are sandboxed WebAssembly components"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a single worker with source offsets in a local file, as Kafka Connect's
+    /// `connect-standalone.sh` does.
+    Standalone {
+        /// Worker properties (Kafka Connect names: bootstrap.servers, plugin.path, …).
+        worker: PathBuf,
+        /// Connector configs to start: `.properties` or Kafka Connect JSON.
+        connectors: Vec<PathBuf>,
+    },
+    /// List the plugins found in the given directories and exit.
+    Plugins {
+        /// Plugin directories (like `plugin.path`).
+        dirs: Vec<PathBuf>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new(
+                    "info,librdkafka=warn,cranelift=warn,wasmtime=warn",
+                )
+            }),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Standalone { worker, connectors } => standalone(&worker, &connectors),
+        Command::Plugins { dirs } => list_plugins(&dirs),
+    }
+}
+
+fn list_plugins(dirs: &[PathBuf]) -> anyhow::Result<()> {
+    let engine = engine::new_engine().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let linker = PluginRegistry::linker(&engine).map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let registry = PluginRegistry::discover(
+        &engine,
+        &linker,
+        &CompileCache::new(CompileCache::default_dir()),
+        dirs,
+    );
+    for plugin in registry.all() {
+        println!(
+            "{}\t{}\t{}\t{}",
+            plugin.descriptor.name,
+            plugin.kind.as_str(),
+            plugin.descriptor.version,
+            plugin.descriptor.aliases.join(",")
+        );
+    }
+    Ok(())
+}
+
+/// Reads a connector config file: `.json` (Kafka Connect's `{"name","config"}` or a
+/// flat object) or `.properties`.
+fn read_connector_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read connector config {}", path.display()))?;
+    if path.extension().is_some_and(|e| e == "json") {
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", path.display()))?;
+        let (name, config) = match (value.get("name"), value.get("config")) {
+            (Some(name), Some(config)) => (name.as_str().map(str::to_string), config.clone()),
+            _ => (None, value.clone()),
+        };
+        let object = config
+            .as_object()
+            .with_context(|| format!("{}: config must be a JSON object", path.display()))?;
+        let mut out: BTreeMap<String, String> = object
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
+            .collect();
+        if let Some(name) = name {
+            out.insert("name".into(), name);
+        }
+        Ok(out)
+    } else {
+        Ok(properties::parse(&text))
+    }
+}
+
+fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result<()> {
+    let config = Arc::new(WorkerConfig::from_file(worker_path)?);
+    let connector_configs = connector_paths
+        .iter()
+        .map(|p| read_connector_file(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+
+    let engine = engine::new_engine()
+        .map_err(|e| anyhow::anyhow!("cannot create the Wasm engine: {e:#}"))?;
+    let linker = PluginRegistry::linker(&engine)
+        .map_err(|e| anyhow::anyhow!("cannot link host functions: {e:#}"))?;
+    let cache = CompileCache::new(config.cache_dir.clone());
+    let started = std::time::Instant::now();
+    let registry = Arc::new(PluginRegistry::discover(
+        &engine,
+        &linker,
+        &cache,
+        &config.plugin_path,
+    ));
+    tracing::info!(
+        plugins = registry.all().len(),
+        millis = started.elapsed().as_millis() as u64,
+        "plugin discovery done"
+    );
+
+    let offsets = Arc::new(FileOffsetStore::open(config.offsets_file.clone())?);
+    let services = Arc::new(WorkerServices {
+        config: config.clone(),
+        registry,
+        offsets,
+    });
+    let herder = Arc::new(Herder::new(services));
+    herder.start_ticker();
+    let cluster_id = Arc::new(OnceLock::new());
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        spawn_cluster_id_lookup(&config, cluster_id.clone());
+        let listener = tokio::net::TcpListener::bind(config.listener)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listener))?;
+        tracing::info!(listener = %config.listener, advertised = %config.advertised_url, "REST API listening");
+        for props in connector_configs {
+            let Some(name) = props.get("name").cloned() else {
+                bail!("a connector config on the command line has no 'name'");
+            };
+            let h = herder.clone();
+            let n = name.clone();
+            let result = tokio::task::spawn_blocking(move || h.put_connector(&n, props, true)).await?;
+            if let Err(error) = result {
+                bail!("cannot create connector {name}: {error}");
+            }
+        }
+        let app = rest::router(RestState {
+            herder: herder.clone(),
+            kafka_cluster_id: cluster_id,
+        });
+        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        anyhow::Ok(())
+    })?;
+    tracing::info!("stopping connectors");
+    herder.shutdown();
+    tracing::info!("worker stopped");
+    Ok(())
+}
+
+fn spawn_cluster_id_lookup(config: &WorkerConfig, slot: Arc<OnceLock<String>>) {
+    let client_config = ferry::kafka::admin_config(config);
+    std::thread::spawn(move || {
+        let producer: BaseProducer = match client_config.create() {
+            Ok(p) => p,
+            Err(error) => {
+                tracing::warn!(%error, "cannot create a client to read the Kafka cluster id");
+                return;
+            }
+        };
+        for _ in 0..60 {
+            if let Some(id) = producer.client().fetch_cluster_id(Duration::from_secs(5)) {
+                let _ = slot.set(id);
+                return;
+            }
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,272 @@
+//! Plugin discovery: scan `plugin.path` for components, find each one's kind from
+//! its exports, ask it to `describe()` itself, and index it by name and aliases.
+//! A file that is not a usable plugin is skipped with a log line naming it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+use wasmtime::Engine;
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
+
+use super::bindings::{source, types};
+use super::cache::CompileCache;
+use super::instance::{HostState, Introspect};
+
+/// The kind of a plugin, named as Kafka Connect's `/connector-plugins` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PluginKind {
+    Source,
+    Sink,
+    Converter,
+    Transformation,
+    Predicate,
+}
+
+impl PluginKind {
+    const ALL: [PluginKind; 5] = [
+        PluginKind::Source,
+        PluginKind::Sink,
+        PluginKind::Converter,
+        PluginKind::Transformation,
+        PluginKind::Predicate,
+    ];
+
+    /// The WIT interface (without version) a component of this kind exports.
+    fn export(self) -> &'static str {
+        match self {
+            PluginKind::Source => "ferry:connect/source@",
+            PluginKind::Sink => "ferry:connect/sink@",
+            PluginKind::Converter => "ferry:connect/converter@",
+            PluginKind::Transformation => "ferry:connect/transform@",
+            PluginKind::Predicate => "ferry:connect/predicate@",
+        }
+    }
+
+    /// Kafka Connect's name for the kind (`type` in `/connector-plugins`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PluginKind::Source => "source",
+            PluginKind::Sink => "sink",
+            PluginKind::Converter => "converter",
+            PluginKind::Transformation => "transformation",
+            PluginKind::Predicate => "predicate",
+        }
+    }
+
+    fn matches(self, kind: types::PluginKind) -> bool {
+        matches!(
+            (self, kind),
+            (PluginKind::Source, types::PluginKind::Source)
+                | (PluginKind::Sink, types::PluginKind::Sink)
+                | (PluginKind::Converter, types::PluginKind::Converter)
+                | (
+                    PluginKind::Transformation,
+                    types::PluginKind::Transformation
+                )
+                | (PluginKind::Predicate, types::PluginKind::Predicate)
+        )
+    }
+}
+
+/// A discovered, compiled, pre-linked plugin.
+pub struct LoadedPlugin {
+    pub descriptor: types::PluginDescriptor,
+    pub kind: PluginKind,
+    pub path: PathBuf,
+    pub pre: InstancePre<HostState>,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedPlugin")
+            .field("name", &self.descriptor.name)
+            .field("kind", &self.kind)
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl LoadedPlugin {
+    /// The config key definition for `name`, if the plugin declares it.
+    pub fn config_key(&self, name: &str) -> Option<&types::ConfigKey> {
+        self.descriptor.config.iter().find(|k| k.name == name)
+    }
+}
+
+/// Why one file could not be loaded as a plugin.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read: {0}")]
+    Read(std::io::Error),
+    #[error(transparent)]
+    Compile(#[from] super::cache::CacheError),
+    #[error(
+        "exports none of ferry:connect/source, sink, converter, transform or predicate (is it built against wit/ferry.wit?)"
+    )]
+    UnknownKind,
+    #[error("imports something the host does not provide: {0:#}")]
+    Link(wasmtime::Error),
+    #[error("describe() failed: {0}")]
+    Describe(String),
+    #[error("describe() says kind {declared:?} but the component exports the {exported} world")]
+    KindMismatch {
+        declared: types::PluginKind,
+        exported: &'static str,
+    },
+}
+
+/// Every plugin this worker knows, by name and alias.
+pub struct PluginRegistry {
+    plugins: Vec<Arc<LoadedPlugin>>,
+    names: HashMap<String, usize>,
+}
+
+impl PluginRegistry {
+    /// The linker every plugin is instantiated with: WASI 0.2 (sandboxed by the
+    /// store's context) plus Ferry's `host` interface.
+    pub fn linker(engine: &Engine) -> Result<Linker<HostState>, wasmtime::Error> {
+        let mut linker = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+        super::file_grants::add_to_linker(&mut linker)?;
+        source::SourcePlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
+        Ok(linker)
+    }
+
+    /// Scans `dirs` (recursively) for `.wasm` files and loads every usable plugin.
+    pub fn discover(
+        engine: &Engine,
+        linker: &Linker<HostState>,
+        cache: &CompileCache,
+        dirs: &[PathBuf],
+    ) -> Self {
+        let mut registry = Self {
+            plugins: Vec::new(),
+            names: HashMap::new(),
+        };
+        let mut files = Vec::new();
+        for dir in dirs {
+            collect_wasm_files(dir, 0, &mut files);
+        }
+        files.sort();
+        for file in files {
+            let started = std::time::Instant::now();
+            match load_plugin(engine, linker, cache, &file) {
+                Ok(plugin) => {
+                    tracing::info!(
+                        plugin = %plugin.descriptor.name,
+                        kind = plugin.kind.as_str(),
+                        version = %plugin.descriptor.version,
+                        file = %file.display(),
+                        millis = started.elapsed().as_millis() as u64,
+                        "loaded plugin"
+                    );
+                    registry.add(Arc::new(plugin));
+                }
+                Err(error) => {
+                    tracing::warn!(file = %file.display(), reason = %error, "skipping plugin file");
+                }
+            }
+        }
+        registry
+    }
+
+    fn add(&mut self, plugin: Arc<LoadedPlugin>) {
+        let index = self.plugins.len();
+        let names =
+            std::iter::once(&plugin.descriptor.name).chain(plugin.descriptor.aliases.iter());
+        for name in names {
+            if let Some(existing) = self.names.get(name) {
+                tracing::warn!(
+                    name = %name,
+                    kept = %self.plugins[*existing].path.display(),
+                    ignored = %plugin.path.display(),
+                    "two plugins claim the same name; keeping the first"
+                );
+                continue;
+            }
+            self.names.insert(name.clone(), index);
+        }
+        self.plugins.push(plugin);
+    }
+
+    /// Finds a plugin by canonical name or alias.
+    pub fn find(&self, name: &str) -> Option<&Arc<LoadedPlugin>> {
+        self.names.get(name.trim()).map(|&i| &self.plugins[i])
+    }
+
+    /// Finds a plugin of `kind` by name or alias.
+    pub fn find_kind(&self, name: &str, kind: PluginKind) -> Option<&Arc<LoadedPlugin>> {
+        self.find(name).filter(|p| p.kind == kind)
+    }
+
+    pub fn all(&self) -> &[Arc<LoadedPlugin>] {
+        &self.plugins
+    }
+}
+
+fn collect_wasm_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if depth > 4 {
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) => {
+            tracing::warn!(dir = %dir.display(), %error, "cannot read plugin directory");
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_wasm_files(&path, depth + 1, out);
+        } else if path.extension().is_some_and(|e| e == "wasm") {
+            out.push(path);
+        }
+    }
+}
+
+fn load_plugin(
+    engine: &Engine,
+    linker: &Linker<HostState>,
+    cache: &CompileCache,
+    file: &Path,
+) -> Result<LoadedPlugin, LoadError> {
+    let bytes = std::fs::read(file).map_err(LoadError::Read)?;
+    let component = cache.load(engine, &bytes)?;
+    let kind = exported_kind(engine, &component).ok_or(LoadError::UnknownKind)?;
+    let pre = linker
+        .instantiate_pre(&component)
+        .map_err(LoadError::Link)?;
+    let hint = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let descriptor =
+        Introspect::describe(&pre, kind, &hint).map_err(|e| LoadError::Describe(e.to_string()))?;
+    if !kind.matches(descriptor.kind) {
+        return Err(LoadError::KindMismatch {
+            declared: descriptor.kind,
+            exported: kind.as_str(),
+        });
+    }
+    Ok(LoadedPlugin {
+        descriptor,
+        kind,
+        path: file.to_path_buf(),
+        pre,
+    })
+}
+
+fn exported_kind(engine: &Engine, component: &Component) -> Option<PluginKind> {
+    let ty = component.component_type();
+    let names: Vec<String> = ty
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    PluginKind::ALL
+        .into_iter()
+        .find(|kind| names.iter().any(|n| n.starts_with(kind.export())))
+}

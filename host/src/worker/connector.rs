@@ -1,0 +1,298 @@
+//! A connector's lifecycle on this worker: its connector instance (which splits
+//! the work into task configs) and the tasks running those configs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use super::WorkerServices;
+use super::status::{SharedStatus, State, Status};
+use super::task::{self, Signals, TaskArgs, TaskHandle};
+use crate::config::connector::{ResolvedConnector, grants_for};
+use crate::plugin::instance::{SinkConnector, SourceConnector};
+use crate::plugin::{CallError, PluginContext, PluginKind};
+
+/// How long a stopping task may take to flush and commit.
+pub const TASK_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A live connector instance of either kind.
+enum Instance {
+    Source(SourceConnector),
+    Sink(SinkConnector),
+}
+
+impl Instance {
+    fn task_configs(&mut self, max: u32) -> Result<Vec<Vec<(String, String)>>, CallError> {
+        match self {
+            Instance::Source(c) => c.task_configs(max),
+            Instance::Sink(c) => c.task_configs(max),
+        }
+    }
+
+    fn stop(&mut self) -> Result<(), CallError> {
+        match self {
+            Instance::Source(c) => c.stop(),
+            Instance::Sink(c) => c.stop(),
+        }
+    }
+}
+
+/// One connector and its tasks.
+pub struct ConnectorRuntime {
+    pub resolved: Arc<ResolvedConnector>,
+    services: Arc<WorkerServices>,
+    status: Status,
+    paused: bool,
+    instance: Option<Instance>,
+    task_configs: Vec<BTreeMap<String, String>>,
+    tasks: Vec<TaskHandle>,
+    /// Set by the connector's `host.request-reconfiguration` call.
+    reconfigure: Arc<AtomicBool>,
+}
+
+impl ConnectorRuntime {
+    /// Starts the connector and its tasks (paused if `paused`).
+    pub fn start(
+        resolved: Arc<ResolvedConnector>,
+        services: Arc<WorkerServices>,
+        paused: bool,
+    ) -> Self {
+        let mut runtime = Self {
+            resolved,
+            services,
+            status: Status::new(State::Unassigned),
+            paused,
+            instance: None,
+            task_configs: Vec::new(),
+            tasks: Vec::new(),
+            reconfigure: Arc::new(AtomicBool::new(false)),
+        };
+        runtime.start_connector();
+        runtime.start_tasks();
+        runtime
+    }
+
+    pub fn name(&self) -> &str {
+        &self.resolved.name
+    }
+
+    pub fn kind(&self) -> PluginKind {
+        self.resolved.kind()
+    }
+
+    /// Opens the connector instance and computes task configs.
+    fn start_connector(&mut self) {
+        let resolved = &self.resolved;
+        let span = tracing::info_span!("connector", connector = %resolved.name);
+        let _entered = span.enter();
+        let result = (|| -> Result<(Instance, Vec<BTreeMap<String, String>>), String> {
+            let grants = grants_for(
+                &resolved.connector,
+                &resolved.config.props,
+                &self.services.config.allowed_paths,
+            )
+            .map_err(|e| e.message(&resolved.connector.descriptor.name))?;
+            let mut ctx = PluginContext::new(resolved.name.clone(), None);
+            ctx.reconfigure = self.reconfigure.clone();
+            let config: Vec<(String, String)> = resolved
+                .config
+                .props
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let mut instance = match resolved.kind() {
+                PluginKind::Source => Instance::Source(
+                    SourceConnector::open(
+                        &resolved.connector,
+                        ctx,
+                        &grants,
+                        resolved.limits,
+                        &config,
+                    )
+                    .map_err(|e| e.trace())?,
+                ),
+                _ => Instance::Sink(
+                    SinkConnector::open(
+                        &resolved.connector,
+                        ctx,
+                        &grants,
+                        resolved.limits,
+                        &config,
+                    )
+                    .map_err(|e| e.trace())?,
+                ),
+            };
+            let configs = instance
+                .task_configs(resolved.tasks_max)
+                .map_err(|e| e.trace())?;
+            let configs = configs
+                .into_iter()
+                .take(resolved.tasks_max as usize)
+                .map(|c| c.into_iter().collect())
+                .collect();
+            Ok((instance, configs))
+        })();
+        match result {
+            Ok((instance, configs)) => {
+                self.instance = Some(instance);
+                self.task_configs = configs;
+                self.status = Status::new(if self.paused {
+                    State::Paused
+                } else {
+                    State::Running
+                });
+                tracing::info!(tasks = self.task_configs.len(), "connector started");
+            }
+            Err(trace) => {
+                tracing::error!("connector failed to start: {trace}");
+                self.status = Status::failed(trace);
+            }
+        }
+    }
+
+    fn spawn_task(&self, id: u32, config: BTreeMap<String, String>) -> TaskHandle {
+        let args = TaskArgs {
+            connector: self.resolved.clone(),
+            task_id: id,
+            config,
+            services: self.services.clone(),
+            status: SharedStatus::new(State::Unassigned),
+            signals: Signals::new(self.paused),
+        };
+        let run = match self.kind() {
+            PluginKind::Source => super::source::run,
+            _ => super::sink::run,
+        };
+        task::spawn(args, run)
+    }
+
+    fn start_tasks(&mut self) {
+        self.tasks = self
+            .task_configs
+            .iter()
+            .enumerate()
+            .map(|(id, config)| self.spawn_task(id as u32, config.clone()))
+            .collect();
+    }
+
+    fn stop_tasks(&mut self) {
+        for task in &self.tasks {
+            task.signals.request_stop();
+        }
+        for task in &mut self.tasks {
+            task.stop(TASK_SHUTDOWN_TIMEOUT);
+        }
+        self.tasks.clear();
+    }
+
+    fn stop_connector(&mut self) {
+        if let Some(mut instance) = self.instance.take()
+            && let Err(error) = instance.stop()
+        {
+            tracing::warn!(connector = %self.resolved.name, "connector stop failed: {error}");
+        }
+    }
+
+    /// Stops tasks and the connector instance.
+    pub fn stop(&mut self) {
+        self.stop_tasks();
+        self.stop_connector();
+        self.status = Status::new(State::Unassigned);
+    }
+
+    pub fn pause(&mut self) {
+        self.paused = true;
+        for task in &self.tasks {
+            task.signals.set_paused(true);
+        }
+        if self.status.state == State::Running {
+            self.status = Status::new(State::Paused);
+        }
+    }
+
+    pub fn resume(&mut self) {
+        self.paused = false;
+        for task in &self.tasks {
+            task.signals.set_paused(false);
+        }
+        if self.status.state == State::Paused {
+            self.status = Status::new(State::Running);
+        }
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Restarts the connector instance; tasks are restarted only if their configs
+    /// changed (Kafka Connect's `POST /connectors/{c}/restart` without flags).
+    pub fn restart_connector(&mut self) {
+        self.stop_connector();
+        let before = self.task_configs.clone();
+        self.start_connector();
+        if self.task_configs != before {
+            self.stop_tasks();
+            self.start_tasks();
+        }
+    }
+
+    /// If the connector asked for reconfiguration, recomputes its task configs and
+    /// restarts the tasks when they changed.
+    pub fn reconfigure_if_requested(&mut self) {
+        if !self.reconfigure.swap(false, Ordering::SeqCst) {
+            return;
+        }
+        let Some(instance) = self.instance.as_mut() else {
+            return;
+        };
+        match instance.task_configs(self.resolved.tasks_max) {
+            Ok(configs) => {
+                let configs: Vec<BTreeMap<String, String>> = configs
+                    .into_iter()
+                    .take(self.resolved.tasks_max as usize)
+                    .map(|c| c.into_iter().collect())
+                    .collect();
+                if configs != self.task_configs {
+                    tracing::info!(connector = %self.resolved.name, tasks = configs.len(), "task configs changed; restarting tasks");
+                    self.task_configs = configs;
+                    self.stop_tasks();
+                    self.start_tasks();
+                }
+            }
+            Err(error) => {
+                tracing::error!(connector = %self.resolved.name, "reconfiguration failed: {error}");
+                self.status = Status::failed(error.trace());
+            }
+        }
+    }
+
+    /// Restarts one task with a fresh sandbox; false if there is no such task.
+    pub fn restart_task(&mut self, id: u32) -> bool {
+        let Some(index) = self.tasks.iter().position(|t| t.id == id) else {
+            return false;
+        };
+        let config = self.tasks[index].config.clone();
+        self.tasks[index].stop(TASK_SHUTDOWN_TIMEOUT);
+        self.tasks[index] = self.spawn_task(id, config);
+        true
+    }
+
+    pub fn connector_status(&self) -> Status {
+        self.status.clone()
+    }
+
+    pub fn task_statuses(&self) -> Vec<(u32, Status)> {
+        self.tasks.iter().map(|t| (t.id, t.status.get())).collect()
+    }
+
+    pub fn task_configs(&self) -> &[BTreeMap<String, String>] {
+        &self.task_configs
+    }
+}
+
+impl Drop for ConnectorRuntime {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

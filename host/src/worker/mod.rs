@@ -1,0 +1,24 @@
+//! Connector and task lifecycle and the data loops: source task → transforms →
+//! converters → producer, and consumer → converters → transforms → sink task.
+
+pub mod connector;
+pub mod offsets;
+pub mod pipeline;
+pub mod sink;
+pub mod source;
+pub mod status;
+pub mod task;
+
+use std::sync::Arc;
+
+use crate::config::WorkerConfig;
+use crate::plugin::PluginRegistry;
+
+pub use status::{State, Status};
+
+/// What every connector and task on this worker shares.
+pub struct WorkerServices {
+    pub config: Arc<WorkerConfig>,
+    pub registry: Arc<PluginRegistry>,
+    pub offsets: Arc<dyn offsets::OffsetStore>,
+}

@@ -1,0 +1,66 @@
+//! Connector and task states, as Kafka Connect reports them.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+
+/// Kafka Connect's `AbstractStatus.State`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum State {
+    Unassigned,
+    Running,
+    Paused,
+    Failed,
+    Restarting,
+    Stopped,
+}
+
+/// A state with the failure trace that explains it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub state: State,
+    pub trace: Option<String>,
+}
+
+impl Status {
+    pub fn new(state: State) -> Self {
+        Self { state, trace: None }
+    }
+
+    pub fn failed(trace: impl Into<String>) -> Self {
+        Self {
+            state: State::Failed,
+            trace: Some(trace.into()),
+        }
+    }
+}
+
+/// A status shared between a task thread and the herder.
+#[derive(Clone, Debug)]
+pub struct SharedStatus(Arc<Mutex<Status>>);
+
+impl SharedStatus {
+    pub fn new(state: State) -> Self {
+        Self(Arc::new(Mutex::new(Status::new(state))))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Status> {
+        match self.0.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    pub fn get(&self) -> Status {
+        self.lock().clone()
+    }
+
+    pub fn set(&self, status: Status) {
+        *self.lock() = status;
+    }
+
+    pub fn set_state(&self, state: State) {
+        self.set(Status::new(state));
+    }
+}

@@ -1,0 +1,140 @@
+//! Signals between the herder and a task thread, and the handle the herder keeps.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::status::SharedStatus;
+
+/// Stop and pause requests for one task, with a way to sleep that wakes on them.
+#[derive(Default)]
+pub struct Signals {
+    stop: AtomicBool,
+    paused: AtomicBool,
+    lock: Mutex<()>,
+    wake: Condvar,
+}
+
+impl Signals {
+    pub fn new(paused: bool) -> Arc<Self> {
+        let signals = Self::default();
+        signals.paused.store(paused, Ordering::SeqCst);
+        Arc::new(signals)
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused.load(Ordering::SeqCst)
+    }
+
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.wake.notify_all();
+    }
+
+    pub fn set_paused(&self, paused: bool) {
+        self.paused.store(paused, Ordering::SeqCst);
+        self.wake.notify_all();
+    }
+
+    /// Sleeps up to `timeout`, returning early on stop, pause or resume.
+    pub fn wait(&self, timeout: Duration) {
+        let guard = match self.lock.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if self.stopping() {
+            return;
+        }
+        let _ = self.wake.wait_timeout(guard, timeout);
+    }
+}
+
+/// A running task as the herder sees it.
+pub struct TaskHandle {
+    pub id: u32,
+    pub config: BTreeMap<String, String>,
+    pub status: SharedStatus,
+    pub signals: Arc<Signals>,
+    pub thread: Option<JoinHandle<()>>,
+}
+
+impl TaskHandle {
+    /// Asks the task to stop and waits up to `timeout` for it to finish its clean
+    /// shutdown (final flush and offset commit). A task stuck in a plugin call is
+    /// left to its CPU deadline, which will end it.
+    pub fn stop(&mut self, timeout: Duration) {
+        self.signals.request_stop();
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        let deadline = Instant::now() + timeout;
+        while !thread.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if thread.is_finished() {
+            let _ = thread.join();
+        } else {
+            tracing::warn!(
+                task = self.id,
+                "task did not stop within {timeout:?}; abandoning its thread"
+            );
+        }
+    }
+}
+
+/// Everything a task thread needs to run.
+#[derive(Clone)]
+pub struct TaskArgs {
+    pub connector: Arc<crate::config::connector::ResolvedConnector>,
+    pub task_id: u32,
+    pub config: BTreeMap<String, String>,
+    pub services: Arc<super::WorkerServices>,
+    pub status: SharedStatus,
+    pub signals: Arc<Signals>,
+}
+
+impl TaskArgs {
+    /// The `connector-task` label used in logs and client ids.
+    pub fn label(&self) -> String {
+        format!("{}-{}", self.connector.name, self.task_id)
+    }
+
+    /// Marks the task failed with `trace`, logging it.
+    pub fn fail(&self, trace: String) {
+        tracing::error!(connector = %self.connector.name, task = self.task_id, "task failed: {trace}");
+        self.status.set(super::status::Status::failed(trace));
+    }
+}
+
+/// Spawns the thread that runs one task, returning its handle.
+pub fn spawn(args: TaskArgs, run: fn(TaskArgs)) -> TaskHandle {
+    let handle_args = args.clone();
+    let name = format!("task-{}", args.label());
+    let connector = args.connector.name.clone();
+    let task = args.task_id;
+    let thread = std::thread::Builder::new().name(name).spawn(move || {
+        let span = tracing::info_span!("task", connector = %connector, task);
+        let _entered = span.enter();
+        run(args)
+    });
+    let thread = match thread {
+        Ok(thread) => Some(thread),
+        Err(error) => {
+            handle_args.fail(format!("cannot start task thread: {error}"));
+            None
+        }
+    };
+    TaskHandle {
+        id: handle_args.task_id,
+        config: handle_args.config,
+        status: handle_args.status,
+        signals: handle_args.signals,
+        thread,
+    }
+}

@@ -1,0 +1,249 @@
+//! `test-chaos-source` (tests only): a source that misbehaves on demand, to exercise
+//! the host's sandbox. Each task emits `records.per.poll` string records `chaos-<n>`
+//! per poll (source partition `{"chaos":"<task>"}`, offset `{"n":<n>}`, resuming after
+//! the committed `n`) until `fail.after.polls` polls have succeeded; then, by `mode`:
+//! `ok` keeps going, `trap` panics (a wasm trap), `loop` spins forever, `alloc` grows
+//! memory without bound. `max.records` (default -1, unlimited) caps what a task emits;
+//! after that it returns empty batches.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use ferry_sdk::{
+    Config, ConfigKey, ConfigProblem, ConnectRecord, Importance, Plugin, PluginDescriptor,
+    PluginError, Schema, SourceConnector, SourceTask, Value,
+};
+
+const TOPIC: &str = "topic";
+const MODE: &str = "mode";
+const FAIL_AFTER_POLLS: &str = "fail.after.polls";
+const RECORDS_PER_POLL: &str = "records.per.poll";
+const MAX_RECORDS: &str = "max.records";
+/// Set by the connector in each task config.
+const TASK_ID: &str = "chaos.task.id";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Ok,
+    Trap,
+    Loop,
+    Alloc,
+}
+
+fn mode(config: &Config) -> Result<Mode, PluginError> {
+    match config.get_or(MODE, "ok").trim() {
+        "ok" => Ok(Mode::Ok),
+        "trap" => Ok(Mode::Trap),
+        "loop" => Ok(Mode::Loop),
+        "alloc" => Ok(Mode::Alloc),
+        other => Err(PluginError::config(format!(
+            "Invalid value {other} for configuration {MODE}: expected ok, trap, loop or alloc"
+        ))),
+    }
+}
+
+/// The connector: `max_tasks` tasks, numbered through `chaos.task.id`.
+pub struct ChaosConnector {
+    config: Config,
+}
+
+impl Plugin for ChaosConnector {
+    fn describe() -> PluginDescriptor {
+        PluginDescriptor::source("test-chaos-source")
+            .version(env!("CARGO_PKG_VERSION"))
+            .summary("Test only: emits numbered records, then traps, loops or exhausts memory.")
+            .config(ConfigKey::string(TOPIC).required().importance(Importance::High).doc("Topic to write to."))
+            .config(
+                ConfigKey::string(MODE)
+                    .default_value("ok")
+                    .importance(Importance::High)
+                    .doc("ok, trap, loop or alloc: what to do once fail.after.polls polls succeeded."),
+            )
+            .config(
+                ConfigKey::int(FAIL_AFTER_POLLS)
+                    .default_value("0")
+                    .doc("Number of successful polls before misbehaving."),
+            )
+            .config(ConfigKey::int(RECORDS_PER_POLL).default_value("10").doc("Records per successful poll."))
+            .config(
+                ConfigKey::long(MAX_RECORDS)
+                    .default_value("-1")
+                    .doc("Stop emitting (empty polls) after this many records per task; -1 = unlimited."),
+            )
+    }
+
+    fn validate(config: &Config) -> Vec<ConfigProblem> {
+        let mut problems = Vec::new();
+        if let Err(e) = mode(config) {
+            problems.push(ConfigProblem::new(MODE, e.message()));
+        }
+        for key in [FAIL_AFTER_POLLS, RECORDS_PER_POLL] {
+            if let Err(e) = config.parse::<u32>(key) {
+                problems.push(ConfigProblem::new(key, e.message()));
+            }
+        }
+        if let Err(e) = config.parse::<i64>(MAX_RECORDS) {
+            problems.push(ConfigProblem::new(MAX_RECORDS, e.message()));
+        }
+        problems
+    }
+}
+
+impl SourceConnector for ChaosConnector {
+    fn open(config: Config) -> Result<Self, PluginError> {
+        if let Some(problem) = Self::validate(&config).into_iter().next() {
+            return Err(PluginError::Config(problem.message));
+        }
+        config.require(TOPIC)?;
+        Ok(ChaosConnector { config })
+    }
+
+    fn task_configs(&mut self, max_tasks: u32) -> Result<Vec<Config>, PluginError> {
+        Ok((0..max_tasks.max(1))
+            .map(|i| {
+                let mut c = self.config.clone();
+                c.set(TASK_ID, i.to_string());
+                c
+            })
+            .collect())
+    }
+}
+
+/// The task.
+pub struct ChaosTask {
+    topic: String,
+    mode: Mode,
+    fail_after_polls: u32,
+    records_per_poll: u32,
+    max_records: Option<u64>,
+    partition: String,
+    schema: Arc<Schema>,
+    /// The last record number emitted.
+    n: u64,
+    emitted: u64,
+    polls: u32,
+}
+
+impl SourceTask for ChaosTask {
+    fn open(config: Config) -> Result<Self, PluginError> {
+        let task = config.get_or(TASK_ID, "0").to_string();
+        let partition = serde_json::json!({ "chaos": task }).to_string();
+        let n = ferry_sdk::host::read_offset(&partition)
+            .and_then(|o| serde_json::from_str::<serde_json::Value>(&o).ok())
+            .and_then(|o| o.get("n").and_then(serde_json::Value::as_u64))
+            .unwrap_or(0);
+        Ok(ChaosTask {
+            topic: config.require(TOPIC)?.to_string(),
+            mode: mode(&config)?,
+            fail_after_polls: config.parse_or(FAIL_AFTER_POLLS, 0)?,
+            records_per_poll: config.parse_or(RECORDS_PER_POLL, 10)?,
+            max_records: u64::try_from(config.parse_or::<i64>(MAX_RECORDS, -1)?).ok(),
+            partition,
+            schema: Schema::string().into_arc(),
+            n,
+            emitted: 0,
+            polls: 0,
+        })
+    }
+
+    fn poll(&mut self) -> Result<Vec<ConnectRecord>, PluginError> {
+        if self.polls >= self.fail_after_polls {
+            misbehave(self.mode, self.polls);
+        }
+        self.polls = self.polls.saturating_add(1);
+        let mut count = u64::from(self.records_per_poll);
+        if let Some(max) = self.max_records {
+            count = count.min(max.saturating_sub(self.emitted));
+        }
+        let records = (0..count)
+            .map(|_| {
+                self.n += 1;
+                ConnectRecord::new(
+                    &self.topic,
+                    Some(Arc::clone(&self.schema)),
+                    Value::String(format!("chaos-{}", self.n)),
+                )
+                .with_source(self.partition.clone(), format!("{{\"n\":{}}}", self.n))
+            })
+            .collect();
+        self.emitted += count;
+        Ok(records)
+    }
+}
+
+/// Do what `mode` says; returns only for `ok`.
+fn misbehave(mode: Mode, polls: u32) {
+    match mode {
+        Mode::Ok => {}
+        Mode::Trap => panic!("test-chaos-source: trapping after {polls} successful polls"),
+        Mode::Loop => {
+            let mut spins: u64 = 0;
+            loop {
+                spins = black_box(spins.wrapping_add(1));
+            }
+        }
+        Mode::Alloc => {
+            let mut hoard: Vec<Vec<u8>> = Vec::new();
+            loop {
+                // Touch every page so the memory is really committed.
+                let chunk = vec![0xa5u8; 1 << 20];
+                hoard.push(black_box(chunk));
+            }
+        }
+    }
+}
+
+ferry_sdk::export_source!(ChaosConnector, ChaosTask);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Config {
+        pairs.iter().copied().chain([(TOPIC, "t")]).collect()
+    }
+
+    #[test]
+    fn ok_mode_numbers_records_and_resumes() {
+        let mut t = ChaosTask::open(config(&[(MAX_RECORDS, "15")])).expect("open");
+        let first = t.poll().expect("poll");
+        assert_eq!(first.len(), 10);
+        assert_eq!(first[0].value, Value::from("chaos-1"));
+        assert_eq!(first[9].source_offset.as_deref(), Some(r#"{"n":10}"#));
+        assert_eq!(
+            first[0].source_partition.as_deref(),
+            Some(r#"{"chaos":"0"}"#)
+        );
+        assert_eq!(t.poll().expect("poll").len(), 5);
+        assert!(t.poll().expect("poll").is_empty());
+
+        ferry_sdk::host::testing::set_offset(r#"{"chaos":"0"}"#, r#"{"n":10}"#);
+        let mut resumed = ChaosTask::open(config(&[])).expect("open");
+        assert_eq!(
+            resumed.poll().expect("poll")[0].value,
+            Value::from("chaos-11")
+        );
+        ferry_sdk::host::testing::clear_offsets();
+    }
+
+    #[test]
+    #[should_panic(expected = "trapping after 2")]
+    fn trap_mode_panics_after_the_configured_polls() {
+        let mut t =
+            ChaosTask::open(config(&[(MODE, "trap"), (FAIL_AFTER_POLLS, "2")])).expect("open");
+        t.poll().expect("poll");
+        t.poll().expect("poll");
+        let _ = t.poll();
+    }
+
+    #[test]
+    fn connector_numbers_tasks_and_validates() {
+        let mut c = ChaosConnector::open(config(&[])).expect("open");
+        let tasks = c.task_configs(2).expect("configs");
+        assert_eq!(tasks[1].get(TASK_ID), Some("1"));
+        assert_eq!(
+            ChaosConnector::validate(&config(&[(MODE, "explode")])).len(),
+            1
+        );
+    }
+}

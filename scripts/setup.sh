@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what building and testing Ferry needs beyond the Rust toolchain:
+#   - the wasm32-wasip2 target (plugins are WebAssembly components),
+#   - Tansu 0.6.0, the Kafka-compatible broker the tests and demo run against,
+#   - componentize-py 0.25.1 (Python plugins) and pytest (Python SDK tests).
+# Idempotent and quiet when everything is already there; non-interactive.
+set -euo pipefail
+
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$CARGO_BIN:$PATH"
+PYTHON="${PYTHON:-python3}"
+
+TANSU_VERSION=0.6.0
+COMPONENTIZE_PY_VERSION=0.25.1
+
+say() { echo "setup: $*" >&2; }
+
+# --- Rust target for plugins -------------------------------------------------------
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+    say "adding the wasm32-wasip2 target"
+    rustup target add wasm32-wasip2
+fi
+
+# --- Tansu broker ------------------------------------------------------------------
+# The default feature set has no storage engine: build with dynostore (memory://) and
+# libsql (sqlite://). Takes several minutes once; cached in ~/.cargo/bin afterwards.
+tansu_version() { "$CARGO_BIN/tansu" --version 2>/dev/null || true; }
+if ! tansu_version | grep -qw "$TANSU_VERSION"; then
+    say "installing tansu $TANSU_VERSION (cargo install, several minutes)"
+    cargo install tansu --version "$TANSU_VERSION" --locked \
+        --no-default-features --features dynostore,libsql
+    tansu_version | grep -qw "$TANSU_VERSION" || {
+        say "tansu $TANSU_VERSION did not install into $CARGO_BIN"
+        exit 1
+    }
+fi
+
+# --- Python tooling ----------------------------------------------------------------
+if ! "$PYTHON" -m pip show componentize-py 2>/dev/null | grep -qx "Version: $COMPONENTIZE_PY_VERSION"; then
+    say "installing componentize-py $COMPONENTIZE_PY_VERSION"
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check \
+        "componentize-py==$COMPONENTIZE_PY_VERSION"
+fi
+if ! "$PYTHON" -c 'import pytest' 2>/dev/null; then
+    say "installing pytest"
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check pytest
+fi

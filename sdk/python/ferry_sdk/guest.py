@@ -1,0 +1,186 @@
+"""componentize-py glue: adapts a plugin class to the generated bindings.
+
+Only importable inside a component build (it imports the generated `wit_world`
+package). Plugin authors call `ferry_sdk.export_transform(MyTransform)` (or
+`export_predicate` / `export_converter`) in their app module and bind the result to
+the names componentize-py looks for:
+
+    Plugin, Transform = ferry_sdk.export_transform(MyTransform)
+
+The exported resource itself lives in a top-level module named after the WIT
+interface (`transform`, `predicate`, `converter`), shipped in `sdk/python/glue/`.
+"""
+
+import traceback as _traceback
+
+from componentize_py_types import Err
+from wit_world import exports as _exports
+from wit_world.imports import types as _t
+
+from . import columnar as _col
+from . import plugin as _p
+
+_registered = None
+
+
+def _register(cls, base):
+    global _registered
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise TypeError("%r is not a subclass of ferry_sdk.%s" % (cls, base.__name__))
+    if _registered is not None and _registered is not cls:
+        raise RuntimeError("a component exports exactly one plugin; already have %s"
+                           % _registered.__name__)
+    _registered = cls
+
+
+def registered():
+    if _registered is None:
+        raise _p.FatalError("no plugin class exported: call ferry_sdk.export_*(cls) in the app module")
+    return _registered
+
+
+def to_err(exc):
+    """The componentize-py `Err` carrying the WIT plugin-error for an exception."""
+    if isinstance(exc, Err):
+        return exc
+    if isinstance(exc, _p.RetriableError):
+        return Err(_t.PluginError_Retriable(str(exc)))
+    if isinstance(exc, _p.ConfigError):
+        return Err(_t.PluginError_Config(str(exc)))
+    if isinstance(exc, _p.FatalError):
+        return Err(_t.PluginError_Fatal(str(exc)))
+    tb = "".join(_traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return Err(_t.PluginError_Fatal("%s: %s\n%s" % (type(exc).__name__, exc, tb)))
+
+
+def descriptor_to_wit(d):
+    return _t.PluginDescriptor(
+        name=d.name,
+        version=d.version,
+        kind=_t.PluginKind[d.kind.name],
+        aliases=list(d.aliases),
+        config=[
+            _t.ConfigKey(
+                name=k.name,
+                type=_t.ConfigType[k.type.name],
+                default_value=k.default,
+                importance=_t.Importance[k.importance.name],
+                documentation=k.documentation,
+                group=k.group,
+                required=bool(k.required),
+                path=_t.PathAccess[k.path.name],
+            )
+            for k in d.config
+        ],
+        summary=d.summary,
+    )
+
+
+class PluginExport(_exports.Plugin):
+    """The `plugin` interface: describe and validate the registered class."""
+
+    def describe(self):
+        return descriptor_to_wit(registered()._descriptor())
+
+    def validate(self, config):
+        try:
+            problems = _p.validate_config(registered(), config)
+        except Exception as e:  # validate has no error channel: report it as a problem
+            return [_t.ConfigProblem(key="", message="validation failed: %s: %s"
+                                     % (type(e).__name__, e))]
+        return [_t.ConfigProblem(key=p.key, message=p.message) for p in problems]
+
+
+def _export(cls, base, iface_name):
+    _register(cls, base)
+    iface = getattr(_exports, iface_name)
+    return PluginExport, type(iface_name, (iface,), {"__module__": __name__})
+
+
+def export_transform(cls):
+    """Register `cls` (a `ferry_sdk.Transform`) and return `(Plugin, Transform)`, the
+    classes componentize-py wants in the app module."""
+    return _export(cls, _p.Transform, "Transform")
+
+
+def export_predicate(cls):
+    """As `export_transform`, for a `ferry_sdk.Predicate`: returns `(Plugin, Predicate)`."""
+    return _export(cls, _p.Predicate, "Predicate")
+
+
+def export_converter(cls):
+    """As `export_transform`, for a `ferry_sdk.Converter`: returns `(Plugin, Converter)`."""
+    return _export(cls, _p.Converter, "Converter")
+
+
+# --------------------------------------------------------------------------- resource bodies
+# Called by the glue modules' resource classes; every exception becomes an Err.
+
+
+def open_resource(config, **attrs):
+    try:
+        return _p.open_instance(registered(), config, **attrs)
+    except Exception as e:
+        raise to_err(e)
+
+
+def transform_apply(impl, batch):
+    try:
+        records = _col.decode_batch(batch)
+        out = impl.apply_batch(records)
+        return _col.encode_batch(out, _t)
+    except Exception as e:
+        raise to_err(e)
+
+
+def predicate_test(impl, batch):
+    try:
+        records = _col.decode_batch(batch)
+        out = [bool(x) for x in impl.test_batch(records)]
+        if len(out) != len(records):
+            raise _p.FatalError("test_batch returned %d results for %d records"
+                                % (len(out), len(records)))
+        return out
+    except Exception as e:
+        raise to_err(e)
+
+
+def converter_from_connect(impl, topics, values):
+    try:
+        schemas, vals = _col.decode_value_column(values)
+        if len(topics) != len(vals):
+            raise _p.FatalError("%d topics for %d values" % (len(topics), len(vals)))
+        out = list(impl.from_connect_batch(list(topics), schemas, vals))
+        if len(out) != len(vals):
+            raise _p.FatalError("from_connect_batch returned %d results for %d values"
+                                % (len(out), len(vals)))
+        return _col.encode_bytes_column(out, _t)
+    except Exception as e:
+        raise to_err(e)
+
+
+def converter_to_connect(impl, topics, data):
+    try:
+        datas = _col.decode_bytes_column(data)
+        if len(topics) != len(datas):
+            raise _p.FatalError("%d topics for %d values" % (len(topics), len(datas)))
+        out = list(impl.to_connect_batch(list(topics), datas))
+        if len(out) != len(datas):
+            raise _p.FatalError("to_connect_batch returned %d results for %d values"
+                                % (len(out), len(datas)))
+        return _col.encode_value_column([sv[0] for sv in out], [sv[1] for sv in out], _t)
+    except Exception as e:
+        raise to_err(e)
+
+
+def _prewarm():
+    # componentize-py has no filesystem at run time: every module must be imported
+    # during pre-initialization. Formatting a traceback once here pulls in the modules
+    # `traceback` imports lazily, so error reporting works at run time.
+    try:
+        raise ValueError("prewarm")
+    except ValueError as e:
+        to_err(e)
+
+
+_prewarm()

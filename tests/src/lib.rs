@@ -1,0 +1,33 @@
+//! Test harness for Ferry's end-to-end tests: a real broker (Tansu), real `ferry`
+//! worker processes and the real plugins from `build/`.
+//!
+//! Everything here is test-support code: it panics with a descriptive message when the
+//! environment is broken (no broker binary, no `ferry` binary, a broker that will not
+//! start), so tests read as straight-line scenarios.
+//!
+//! Rules every test follows:
+//! - its own broker ([`Broker::start`]), topics, REST port and temp dirs;
+//! - no fixed sleeps: poll with [`wait_until`] / [`wait_for`] against a deadline;
+//! - worker and broker logs are printed when a test panics while they are alive.
+
+mod broker;
+mod connectors;
+mod files;
+mod paths;
+mod rest;
+mod wait;
+mod worker;
+
+pub use broker::{Broker, Storage};
+pub use connectors::{Config, config_map, file_sink_config, file_source_config, with, without};
+pub use files::{
+    XorShift, append_lines, connector_json, read_lines, unique_name, write_json, write_lines,
+    write_properties,
+};
+pub use paths::{
+    ferry_bin, free_port, plugin_cache_dir, plugins_dir, repo_root, tansu_bin, target_dir,
+    test_plugins_dir,
+};
+pub use rest::{Rest, assert_error, validation_errors};
+pub use wait::{wait_for, wait_until};
+pub use worker::{Worker, worker_props};

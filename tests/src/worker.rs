@@ -1,0 +1,372 @@
+//! `ferry standalone` worker processes.
+
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::broker::{Broker, tail};
+use crate::files::write_properties;
+use crate::paths::{ferry_bin, free_port, plugin_cache_dir, plugins_dir};
+use crate::rest::Rest;
+use crate::wait::wait_for;
+
+/// How long a worker may take until `GET /` answers. Generous: the first worker of a
+/// build compiles every plugin (the Python one takes ~15 s on an idle machine).
+const WORKER_START_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// How long `stop()` waits after SIGTERM.
+const WORKER_STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Lines of the worker log printed when a test panics.
+const LOG_TAIL_ON_PANIC: usize = 300;
+
+/// Worker properties for a standalone worker talking to `broker`: string converters,
+/// `build/plugins` on the plugin path, a 1 s offset flush interval, the shared test
+/// compile cache, and `allowed` as `ferry.sandbox.allowed.paths`.
+///
+/// `listeners` and `offset.storage.file.filename` are filled in by
+/// [`Worker::start_standalone`] unless set.
+pub fn worker_props(broker: &Broker, allowed: &[&Path]) -> BTreeMap<String, String> {
+    let allowed: Vec<String> = allowed.iter().map(|p| p.display().to_string()).collect();
+    [
+        ("bootstrap.servers", broker.bootstrap_servers()),
+        ("plugin.path", plugins_dir().display().to_string()),
+        ("key.converter", "string-converter".to_owned()),
+        ("value.converter", "string-converter".to_owned()),
+        ("offset.flush.interval.ms", "1000".to_owned()),
+        ("ferry.sandbox.allowed.paths", allowed.join(",")),
+        (
+            "ferry.plugin.cache.dir",
+            plugin_cache_dir().display().to_string(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// A `ferry standalone` process with its own temp dir (properties, offsets file, log)
+/// and REST port. Killed on drop; its log is printed if the test is panicking.
+pub struct Worker {
+    child: Option<Child>,
+    rest: Rest,
+    port: u16,
+    props: BTreeMap<String, String>,
+    connector_files: Vec<PathBuf>,
+    log: PathBuf,
+    starts: u32,
+    // Dropped last.
+    dir: TempDir,
+}
+
+impl Worker {
+    /// Writes `props` to `worker.properties` and runs
+    /// `ferry standalone worker.properties CONNECTOR_FILES...`, then waits until
+    /// `GET /` answers 200. Unless `props` sets them, `listeners` is
+    /// `http://127.0.0.1:<free port>` and `offset.storage.file.filename` lies in the
+    /// worker's temp dir.
+    pub fn start_standalone(
+        props: BTreeMap<String, String>,
+        connector_files: &[PathBuf],
+    ) -> Worker {
+        let dir = tempfile::Builder::new()
+            .prefix("ferry-worker-")
+            .tempdir()
+            .expect("create worker temp dir");
+        let choose_port = !props.contains_key("listeners");
+        let mut props = props;
+        props
+            .entry("offset.storage.file.filename".to_owned())
+            .or_insert_with(|| dir.path().join("offsets.dat").display().to_string());
+        let log = dir.path().join("worker.log");
+        let mut worker = Worker {
+            child: None,
+            rest: Rest::new("http://127.0.0.1:1"),
+            port: 0,
+            props,
+            connector_files: connector_files.to_vec(),
+            log,
+            starts: 0,
+            dir,
+        };
+        for attempt in 1..=3 {
+            if choose_port {
+                let port = free_port();
+                worker
+                    .props
+                    .insert("listeners".to_owned(), format!("http://127.0.0.1:{port}"));
+            }
+            worker.configure_rest();
+            worker.spawn();
+            match worker.wait_ready() {
+                Ok(()) => return worker,
+                // Another process took the port between probing and binding: retry.
+                Err(e) if choose_port && attempt < 3 && e.contains("in use") => {
+                    eprintln!("worker could not bind its port, retrying: {e}");
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        unreachable!("the loop returns or panics on its last attempt")
+    }
+
+    fn configure_rest(&mut self) {
+        let listeners = self.props.get("listeners").cloned().unwrap_or_default();
+        let first = listeners.split(',').next().unwrap_or_default().trim();
+        let port = first
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("cannot find a port in listeners={listeners}"));
+        self.port = port;
+        self.rest = Rest::new(format!("http://127.0.0.1:{port}"));
+    }
+
+    fn spawn(&mut self) {
+        let props: Vec<(&str, String)> = self
+            .props
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let props_path = write_properties(&self.dir.path().join("worker.properties"), &props);
+        self.starts += 1;
+        let mut log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap_or_else(|e| panic!("open worker log {}: {e}", self.log.display()));
+        let _ = writeln!(
+            log,
+            "===== harness: ferry start #{} (listeners={}) =====",
+            self.starts,
+            self.props.get("listeners").map_or("", String::as_str)
+        );
+        let err: File = log.try_clone().expect("clone worker log handle");
+        let bin = ferry_bin();
+        let child = Command::new(&bin)
+            .arg("standalone")
+            .arg(&props_path)
+            .args(&self.connector_files)
+            .current_dir(self.dir.path())
+            .env("RUST_BACKTRACE", "1")
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", bin.display()));
+        self.child = Some(child);
+    }
+
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + WORKER_START_TIMEOUT;
+        loop {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                self.child = None;
+                return Err(format!(
+                    "ferry exited with {status} before its REST API answered; log:\n{}",
+                    self.log_tail(LOG_TAIL_ON_PANIC)
+                ));
+            }
+            if let Some((200, _)) = self.rest.probe("/", Duration::from_secs(2)) {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "ferry's REST API at {} did not answer GET / within {WORKER_START_TIMEOUT:?}; \
+                     log:\n{}",
+                    self.rest.base(),
+                    self.log_tail(LOG_TAIL_ON_PANIC)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The REST client for this worker.
+    pub fn rest(&self) -> &Rest {
+        &self.rest
+    }
+
+    /// The REST base URL, `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        self.rest.base()
+    }
+
+    /// The REST port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The worker's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The worker's temp dir (properties, offsets, log).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The worker properties it was started with (including the filled-in ones).
+    pub fn props(&self) -> &BTreeMap<String, String> {
+        &self.props
+    }
+
+    /// The last `lines` lines of the worker's log (all starts).
+    pub fn log_tail(&self, lines: usize) -> String {
+        tail(&self.log, lines)
+    }
+
+    /// Whether the process is still alive.
+    pub fn is_running(&mut self) -> bool {
+        match self.child.as_mut() {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// SIGKILL, then reap.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then wait for the process to exit (panics if it takes longer than
+    /// 30 s). Returns its exit status.
+    pub fn stop(&mut self) -> ExitStatus {
+        let mut child = self
+            .child
+            .take()
+            .expect("stop() called on a worker that is not running");
+        let pid = child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(sent, "could not send SIGTERM to ferry (pid {pid})");
+        let exited = wait_for(WORKER_STOP_TIMEOUT, || child.try_wait().ok().flatten());
+        match exited {
+            Some(status) => status,
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "ferry (pid {pid}) did not exit within {WORKER_STOP_TIMEOUT:?} of SIGTERM; log:\n{}",
+                    self.log_tail(LOG_TAIL_ON_PANIC)
+                );
+            }
+        }
+    }
+
+    /// Starts the worker again with the same properties, connector files, REST port and
+    /// offsets file (after `kill9()` or `stop()`; a running worker is stopped first),
+    /// and waits until `GET /` answers.
+    pub fn restart(&mut self) {
+        if self.is_running() {
+            self.stop();
+        }
+        self.child = None;
+        self.spawn();
+        if let Err(e) = self.wait_ready() {
+            panic!("restart: {e}");
+        }
+    }
+
+    /// `GET /connectors/{name}/status` body, if it answered 200.
+    pub fn status(&self, connector: &str) -> Option<Value> {
+        match self.rest.get(&format!("/connectors/{connector}/status")) {
+            (200, body) => Some(body),
+            _ => None,
+        }
+    }
+
+    /// The connector's state (`RUNNING`, `PAUSED`, `FAILED`, ...), if known.
+    pub fn connector_state(&self, connector: &str) -> Option<String> {
+        let status = self.status(connector)?;
+        status["connector"]["state"].as_str().map(str::to_owned)
+    }
+
+    /// Task `task`'s status object (`{"id","state","worker_id","trace"?}`), if known.
+    pub fn task_status(&self, connector: &str, task: u64) -> Option<Value> {
+        let status = self.status(connector)?;
+        status["tasks"]
+            .as_array()?
+            .iter()
+            .find(|t| t["id"].as_u64() == Some(task))
+            .cloned()
+    }
+
+    /// Task `task`'s state, if known.
+    pub fn task_state(&self, connector: &str, task: u64) -> Option<String> {
+        self.task_status(connector, task)
+            .and_then(|t| t["state"].as_str().map(str::to_owned))
+    }
+
+    /// Waits until the connector and all of its (at least one) tasks are `state`;
+    /// returns the status. Panics with the last status and the log tail otherwise.
+    pub fn wait_all_in_state(&self, connector: &str, state: &str, timeout: Duration) -> Value {
+        let mut last = Value::Null;
+        let reached = wait_for(timeout, || {
+            let status = self.status(connector)?;
+            last = status.clone();
+            let tasks = status["tasks"].as_array()?;
+            let all = status["connector"]["state"] == state
+                && !tasks.is_empty()
+                && tasks.iter().all(|t| t["state"] == state);
+            all.then_some(status)
+        });
+        reached.unwrap_or_else(|| {
+            panic!(
+                "connector {connector} and its tasks did not all reach {state} within {timeout:?}; \
+                 last status: {last}"
+            )
+        })
+    }
+
+    /// Waits until task `task` is in `state`; returns its status object.
+    pub fn wait_task_state(
+        &self,
+        connector: &str,
+        task: u64,
+        state: &str,
+        timeout: Duration,
+    ) -> Value {
+        let mut last = Value::Null;
+        let reached = wait_for(timeout, || {
+            let status = self.task_status(connector, task)?;
+            last = status.clone();
+            (status["state"] == state).then_some(status)
+        });
+        reached.unwrap_or_else(|| {
+            panic!(
+                "task {connector}-{task} did not reach {state} within {timeout:?}; last task status: {last}"
+            )
+        })
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill9();
+        if std::thread::panicking() {
+            // Keep the worker's files (properties, offsets, full log) for inspection.
+            self.dir.disable_cleanup(true);
+            eprintln!(
+                "----- ferry worker log ({}, kept), last {LOG_TAIL_ON_PANIC} lines -----\n{}\n----- end of ferry worker log -----",
+                self.log.display(),
+                self.log_tail(LOG_TAIL_ON_PANIC)
+            );
+        }
+    }
+}
