@@ -58,8 +58,20 @@ pub struct TaskId {
 /// Runs connectors in this process.
 pub struct Herder {
     services: Arc<WorkerServices>,
-    connectors: Mutex<BTreeMap<String, ConnectorRuntime>>,
+    /// The map lock is held only to find or insert a connector; work that may call
+    /// into a plugin holds just that connector's own lock, so one stuck plugin never
+    /// stalls requests about other connectors.
+    connectors: Mutex<BTreeMap<String, Shared>>,
     worker_id: String,
+}
+
+type Shared = Arc<Mutex<ConnectorRuntime>>;
+
+fn lock_runtime(runtime: &Shared) -> MutexGuard<'_, ConnectorRuntime> {
+    match runtime.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
 }
 
 impl Herder {
@@ -76,7 +88,7 @@ impl Herder {
         &self.services
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, ConnectorRuntime>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Shared>> {
         match self.connectors.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -170,9 +182,10 @@ impl Herder {
         let Some(resolved) = validation.resolved else {
             return Err(HerderError::BadRequest(validation.errors.message(&class)));
         };
-        let mut connectors = self.lock();
-        let paused = match connectors.remove(name) {
-            Some(mut old) => {
+        let old = self.lock().remove(name);
+        let paused = match old {
+            Some(old) => {
+                let mut old = lock_runtime(&old);
                 let paused = old.is_paused();
                 old.stop();
                 paused
@@ -182,7 +195,17 @@ impl Herder {
         tracing::info!(connector = name, class = %class, "starting connector");
         let runtime = ConnectorRuntime::start(Arc::new(resolved), self.services.clone(), paused);
         let info = self.info_of(&runtime);
-        connectors.insert(name.to_string(), runtime);
+        let mut connectors = self.lock();
+        if connectors.contains_key(name) {
+            // Another request created it while this one was starting its plugins.
+            drop(connectors);
+            let mut runtime = runtime;
+            runtime.stop();
+            return Err(HerderError::Conflict(format!(
+                "Connector {name} already exists"
+            )));
+        }
+        connectors.insert(name.to_string(), Arc::new(Mutex::new(runtime)));
         Ok((!exists, info))
     }
 
@@ -205,11 +228,13 @@ impl Herder {
         name: &str,
         f: impl FnOnce(&mut ConnectorRuntime) -> R,
     ) -> Result<R, HerderError> {
-        let mut connectors = self.lock();
-        match connectors.get_mut(name) {
-            Some(runtime) => Ok(f(runtime)),
-            None => Err(not_found(name)),
-        }
+        let runtime = self
+            .lock()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| not_found(name))?;
+        let mut guard = lock_runtime(&runtime);
+        Ok(f(&mut guard))
     }
 
     pub fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
@@ -293,8 +318,8 @@ impl Herder {
     pub fn delete(&self, name: &str) -> Result<(), HerderError> {
         let removed = self.lock().remove(name);
         match removed {
-            Some(mut runtime) => {
-                runtime.stop();
+            Some(runtime) => {
+                lock_runtime(&runtime).stop();
                 tracing::info!(connector = name, "deleted connector");
                 Ok(())
             }
@@ -304,8 +329,12 @@ impl Herder {
 
     /// Applies pending reconfiguration requests; called periodically.
     pub fn tick(&self) {
-        for runtime in self.lock().values_mut() {
-            runtime.reconfigure_if_requested();
+        let runtimes: Vec<Shared> = self.lock().values().cloned().collect();
+        for runtime in runtimes {
+            // Skip connectors busy with another request; the next tick gets them.
+            if let Ok(mut runtime) = runtime.try_lock() {
+                runtime.reconfigure_if_requested();
+            }
         }
     }
 
@@ -329,8 +358,8 @@ impl Herder {
     /// Stops every connector (clean shutdown: tasks flush and commit).
     pub fn shutdown(&self) {
         let connectors = std::mem::take(&mut *self.lock());
-        for (_, mut runtime) in connectors {
-            runtime.stop();
+        for (_, runtime) in connectors {
+            lock_runtime(&runtime).stop();
         }
     }
 

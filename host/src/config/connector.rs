@@ -395,6 +395,10 @@ const SINK_KEYS: &[FrameworkKey] = &[
     ),
 ];
 
+/// A plugin's own `validate` call: (key, message) problems for a config.
+pub type PluginChecks =
+    dyn Fn(&Arc<LoadedPlugin>, &BTreeMap<String, String>) -> Vec<(String, String)>;
+
 /// Resolves and validates a connector config. Returns the resolved connector when
 /// valid, and always the `ConfigInfos` to show.
 pub struct Validation {
@@ -410,7 +414,7 @@ pub fn validate(
     worker: &WorkerConfig,
     class: &str,
     props: &BTreeMap<String, String>,
-    plugin_checks: &dyn Fn(&Arc<LoadedPlugin>, &BTreeMap<String, String>) -> Vec<(String, String)>,
+    plugin_checks: &PluginChecks,
 ) -> Validation {
     let mut errors = ConfigErrors::default();
     let mut configs = Vec::new();

@@ -141,8 +141,9 @@ fn check_values(
 }
 
 /// Checks every shape rule of the contract, so later stages can index safely.
-/// `source_columns` says whether source-partition/offset must be filled.
-pub fn check(batch: &RecordBatch, source_columns: bool) -> Result<(), BatchError> {
+/// The source-partition/offset columns are either empty (no record carries one)
+/// or have one entry per record (null where a record has none).
+pub fn check(batch: &RecordBatch) -> Result<(), BatchError> {
     let n = len(batch);
     let lens = [
         ("partition", batch.partition.len()),
@@ -172,16 +173,16 @@ pub fn check(batch: &RecordBatch, source_columns: bool) -> Result<(), BatchError
     let headers: u64 = batch.headers.counts.iter().map(|&c| u64::from(c)).sum();
     check_bytes(&batch.headers.keys, "headers.keys", headers as usize)?;
     check_bytes(&batch.headers.values, "headers.values", headers as usize)?;
-    let expected_source = if source_columns || !batch.source_partition.lengths.is_empty() {
-        n
-    } else {
+    let expected_source = if batch.source_partition.lengths.is_empty() {
         0
+    } else {
+        n
     };
     check_bytes(&batch.source_partition, "source-partition", expected_source)?;
-    let expected_source = if source_columns || !batch.source_offset.lengths.is_empty() {
-        n
-    } else {
+    let expected_source = if batch.source_offset.lengths.is_empty() {
         0
+    } else {
+        n
     };
     check_bytes(&batch.source_offset, "source-offset", expected_source)?;
     Ok(())
@@ -391,11 +392,11 @@ mod tests {
     #[test]
     fn slice_and_concat_round_trip() {
         let b = batch_of(&[Some("a"), None, Some("ccc"), Some("")], "t1");
-        check(&b, false).expect("valid");
+        check(&b).expect("valid");
         let left = slice(&b, 0..2);
         let right = slice(&b, 2..4);
-        check(&left, false).expect("left valid");
-        check(&right, false).expect("right valid");
+        check(&left).expect("left valid");
+        check(&right).expect("right valid");
         let joined = concat(vec![left, right]);
         assert_eq!(values(&joined), values(&b));
         assert_eq!(joined, b);
@@ -416,12 +417,12 @@ mod tests {
     fn malformed_batches_are_rejected() {
         let mut b = batch_of(&[Some("abc")], "t");
         b.value.values.lengths[0] = 10;
-        assert_eq!(check(&b, false), Err(BatchError::Data("value")));
+        assert_eq!(check(&b), Err(BatchError::Data("value")));
         let mut b = batch_of(&[Some("abc")], "t");
         b.topic[0] = 3;
-        assert!(matches!(check(&b, false), Err(BatchError::Index { .. })));
+        assert!(matches!(check(&b), Err(BatchError::Index { .. })));
         let mut b = batch_of(&[Some("abc")], "t");
         b.partition.clear();
-        assert!(matches!(check(&b, false), Err(BatchError::Length { .. })));
+        assert!(matches!(check(&b), Err(BatchError::Length { .. })));
     }
 }

@@ -8,12 +8,12 @@ use std::collections::{HashMap, HashSet};
 use wasmtime::StoreContextMut;
 use wasmtime::component::{Linker, Resource};
 use wasmtime_wasi::filesystem::{Descriptor, WasiFilesystemView};
+use wasmtime_wasi::p2::FsError;
 use wasmtime_wasi::p2::bindings::sync::filesystem::preopens::Host as _;
 use wasmtime_wasi::p2::bindings::sync::filesystem::types::{
-    self as fs, DescriptorStat, DirectoryEntryStream, ErrorCode, HostDescriptor, MetadataHashValue, NewTimestamp,
-    PathFlags,
+    self as fs, DescriptorStat, DirectoryEntryStream, ErrorCode, HostDescriptor, MetadataHashValue,
+    NewTimestamp, PathFlags,
 };
-use wasmtime_wasi::p2::FsError;
 
 use super::instance::HostState;
 
@@ -76,16 +76,23 @@ fn denied<T>() -> wasmtime::Result<(Fs<T>,)> {
 pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
     let mut preopens = linker.instance(PREOPENS)?;
-    preopens.func_wrap("get-directories", |mut store: StoreContextMut<'_, HostState>, (): ()| {
-        let state = store.data_mut();
-        let dirs = state.filesystem().get_directories()?;
-        for (descriptor, path) in &dirs {
-            if let Some(names) = state.sandbox.file_only.by_path.get(path).cloned() {
-                state.sandbox.file_only.by_handle.insert(descriptor.rep(), names);
+    preopens.func_wrap(
+        "get-directories",
+        |mut store: StoreContextMut<'_, HostState>, (): ()| {
+            let state = store.data_mut();
+            let dirs = state.filesystem().get_directories()?;
+            for (descriptor, path) in &dirs {
+                if let Some(names) = state.sandbox.file_only.by_path.get(path).cloned() {
+                    state
+                        .sandbox
+                        .file_only
+                        .by_handle
+                        .insert(descriptor.rep(), names);
+                }
             }
-        }
-        Ok((dirs,))
-    })?;
+            Ok((dirs,))
+        },
+    )?;
 
     let mut types = linker.instance(TYPES)?;
     types.func_wrap(
@@ -102,13 +109,21 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
             if !state.sandbox.file_only.permits(fd.rep(), &path) {
                 return denied();
             }
-            let result = HostDescriptor::open_at(&mut state.filesystem(), fd, path_flags, path, open_flags, flags);
+            let result = HostDescriptor::open_at(
+                &mut state.filesystem(),
+                fd,
+                path_flags,
+                path,
+                open_flags,
+                flags,
+            );
             finish(state, result)
         },
     )?;
     types.func_wrap(
         "[method]descriptor.stat-at",
-        |mut store: StoreContextMut<'_, HostState>, (fd, flags, path): (Resource<Descriptor>, PathFlags, String)| {
+        |mut store: StoreContextMut<'_, HostState>,
+         (fd, flags, path): (Resource<Descriptor>, PathFlags, String)| {
             let state = store.data_mut();
             if !state.sandbox.file_only.permits(fd.rep(), &path) {
                 return denied::<DescriptorStat>();
@@ -119,7 +134,8 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     )?;
     types.func_wrap(
         "[method]descriptor.metadata-hash-at",
-        |mut store: StoreContextMut<'_, HostState>, (fd, flags, path): (Resource<Descriptor>, PathFlags, String)| {
+        |mut store: StoreContextMut<'_, HostState>,
+         (fd, flags, path): (Resource<Descriptor>, PathFlags, String)| {
             let state = store.data_mut();
             if !state.sandbox.file_only.permits(fd.rep(), &path) {
                 return denied::<MetadataHashValue>();
@@ -131,12 +147,25 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     types.func_wrap(
         "[method]descriptor.set-times-at",
         |mut store: StoreContextMut<'_, HostState>,
-         (fd, flags, path, atime, mtime): (Resource<Descriptor>, PathFlags, String, NewTimestamp, NewTimestamp)| {
+         (fd, flags, path, atime, mtime): (
+            Resource<Descriptor>,
+            PathFlags,
+            String,
+            NewTimestamp,
+            NewTimestamp,
+        )| {
             let state = store.data_mut();
             if !state.sandbox.file_only.permits(fd.rep(), &path) {
                 return denied::<()>();
             }
-            let result = HostDescriptor::set_times_at(&mut state.filesystem(), fd, flags, path, atime, mtime);
+            let result = HostDescriptor::set_times_at(
+                &mut state.filesystem(),
+                fd,
+                flags,
+                path,
+                atime,
+                mtime,
+            );
             finish(state, result)
         },
     )?;
@@ -187,7 +216,8 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     )?;
     types.func_wrap(
         "[method]descriptor.symlink-at",
-        |mut store: StoreContextMut<'_, HostState>, (fd, src, dest): (Resource<Descriptor>, String, String)| {
+        |mut store: StoreContextMut<'_, HostState>,
+         (fd, src, dest): (Resource<Descriptor>, String, String)| {
             let state = store.data_mut();
             if state.sandbox.file_only.restricted(fd.rep()).is_some() {
                 return denied::<()>();
@@ -199,13 +229,22 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     types.func_wrap(
         "[method]descriptor.link-at",
         |mut store: StoreContextMut<'_, HostState>,
-         (fd, flags, old, new_fd, new): (Resource<Descriptor>, PathFlags, String, Resource<Descriptor>, String)| {
+         (fd, flags, old, new_fd, new): (
+            Resource<Descriptor>,
+            PathFlags,
+            String,
+            Resource<Descriptor>,
+            String,
+        )| {
             let state = store.data_mut();
             let file_only = &state.sandbox.file_only;
-            if file_only.restricted(fd.rep()).is_some() || file_only.restricted(new_fd.rep()).is_some() {
+            if file_only.restricted(fd.rep()).is_some()
+                || file_only.restricted(new_fd.rep()).is_some()
+            {
                 return denied::<()>();
             }
-            let result = HostDescriptor::link_at(&mut state.filesystem(), fd, flags, old, new_fd, new);
+            let result =
+                HostDescriptor::link_at(&mut state.filesystem(), fd, flags, old, new_fd, new);
             finish(state, result)
         },
     )?;

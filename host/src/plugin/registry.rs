@@ -166,7 +166,13 @@ impl PluginRegistry {
                     registry.add(Arc::new(plugin));
                 }
                 Err(error) => {
-                    tracing::warn!(file = %file.display(), reason = %error, "skipping plugin file");
+                    // Keep it to one line: wasmtime's parse errors span several.
+                    let reason = error
+                        .to_string()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    tracing::warn!(file = %file.display(), %reason, "skipping plugin file");
                 }
             }
         }

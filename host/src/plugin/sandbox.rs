@@ -137,10 +137,16 @@ fn resolve(path: &Path) -> PathBuf {
 /// short tail for failure traces. A file grant preopens the file's directory (WASI
 /// preopens are directories) at the same path the host uses, and the returned
 /// [`FileOnlyDirs`] limits that directory to the granted file names.
-pub fn wasi_context(grants: &[PathGrant], stderr: &OutputTail) -> io::Result<(WasiCtx, FileOnlyDirs)> {
+pub fn wasi_context(
+    grants: &[PathGrant],
+    stderr: &OutputTail,
+) -> io::Result<(WasiCtx, FileOnlyDirs)> {
     let mut builder = WasiCtxBuilder::new();
     builder.stderr(stderr.clone());
-    builder.allow_tcp(false).allow_udp(false).allow_ip_name_lookup(false);
+    builder
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false);
     // Directory → (writable, whole directory granted, file names granted).
     let mut dirs: BTreeMap<PathBuf, (bool, bool, Vec<String>)> = BTreeMap::new();
     for grant in grants {
@@ -163,7 +169,11 @@ pub fn wasi_context(grants: &[PathGrant], stderr: &OutputTail) -> io::Result<(Wa
     let mut file_only = FileOnlyDirs::default();
     for (dir, (writable, whole, names)) in dirs {
         let guest = dir.to_string_lossy().into_owned();
-        let perms = if writable { FsPerms::ReadWrite } else { FsPerms::ReadOnly };
+        let perms = if writable {
+            FsPerms::ReadWrite
+        } else {
+            FsPerms::ReadOnly
+        };
         builder
             .preopened_dir(&dir, &guest, perms)
             .map_err(|error| io::Error::other(format!("{}: {error:#}", dir.display())))?;
@@ -177,7 +187,9 @@ pub fn wasi_context(grants: &[PathGrant], stderr: &OutputTail) -> io::Result<(Wa
 }
 
 fn parent_of(path: &Path) -> PathBuf {
-    path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("/"))
+    path.parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("/"))
 }
 
 /// Builds the store limits for one instance. A refused memory growth traps (with a

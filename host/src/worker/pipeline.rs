@@ -211,7 +211,7 @@ impl Pipeline {
         };
         check_value_column(&out.key, n).map_err(|e| StageError::new(&self.key_name, e))?;
         check_value_column(&out.value, n).map_err(|e| StageError::new(&self.value_name, e))?;
-        batch::check(&out, false)
+        batch::check(&out)
             .map_err(|e| StageError::new("deserialize", CallError::Invalid(e.to_string())))?;
         Ok(out)
     }
@@ -254,7 +254,7 @@ fn apply_stage(stage: &mut Stage, records: RecordBatch) -> Result<RecordBatch, S
         let out = transform
             .apply(part)
             .map_err(|e| StageError::new(&stage.name, e))?;
-        batch::check(&out, false)
+        batch::check(&out)
             .map_err(|e| StageError::new(&stage.name, CallError::Invalid(e.to_string())))?;
         Ok(out)
     };

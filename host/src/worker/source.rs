@@ -207,7 +207,7 @@ impl SourceRunner<'_> {
                 Err(error) => return Err(format!("source task poll failed: {}", error.trace())),
             };
             retry = Duration::from_millis(100);
-            batch::check(&polled, true)
+            batch::check(&polled)
                 .map_err(|e| format!("source task poll returned an invalid batch: {e}"))?;
             if batch::len(&polled) == 0 {
                 signals.wait(idle);

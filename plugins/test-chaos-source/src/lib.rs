@@ -5,13 +5,18 @@
 //! `ok` keeps going, `trap` panics (a wasm trap), `loop` spins forever, `alloc` grows
 //! memory without bound. `max.records` (default -1, unlimited) caps what a task emits;
 //! after that it returns empty batches.
+//!
+//! Sandbox probing: `grant.file` is a read-file path the host grants; on its first
+//! poll a task with `probe.paths` set emits one record per listed path,
+//! `probe:<path>:ok` or `probe:<path>:denied`, after trying to read it (a path ending
+//! in `/` is listed as a directory instead), so tests can prove what is reachable.
 
 use std::hint::black_box;
 use std::sync::Arc;
 
 use ferry_sdk::{
-    Config, ConfigKey, ConfigProblem, ConnectRecord, Importance, Plugin, PluginDescriptor,
-    PluginError, Schema, SourceConnector, SourceTask, Value,
+    Config, ConfigKey, ConfigProblem, ConnectRecord, Importance, PathAccess, Plugin,
+    PluginDescriptor, PluginError, Schema, SourceConnector, SourceTask, Value,
 };
 
 const TOPIC: &str = "topic";
@@ -19,6 +24,8 @@ const MODE: &str = "mode";
 const FAIL_AFTER_POLLS: &str = "fail.after.polls";
 const RECORDS_PER_POLL: &str = "records.per.poll";
 const MAX_RECORDS: &str = "max.records";
+const GRANT_FILE: &str = "grant.file";
+const PROBE_PATHS: &str = "probe.paths";
 /// Set by the connector in each task config.
 const TASK_ID: &str = "chaos.task.id";
 
@@ -69,6 +76,16 @@ impl Plugin for ChaosConnector {
                 ConfigKey::long(MAX_RECORDS)
                     .default_value("-1")
                     .doc("Stop emitting (empty polls) after this many records per task; -1 = unlimited."),
+            )
+            .config(
+                ConfigKey::string(GRANT_FILE)
+                    .path(PathAccess::ReadFile)
+                    .doc("A file the host grants read access to (sandbox tests)."),
+            )
+            .config(
+                ConfigKey::list(PROBE_PATHS)
+                    .default_value("")
+                    .doc("Paths to try to read on the first poll; results are emitted as records."),
             )
     }
 
@@ -122,6 +139,7 @@ pub struct ChaosTask {
     n: u64,
     emitted: u64,
     polls: u32,
+    probes: Vec<String>,
 }
 
 impl SourceTask for ChaosTask {
@@ -143,10 +161,30 @@ impl SourceTask for ChaosTask {
             n,
             emitted: 0,
             polls: 0,
+            probes: config.list(PROBE_PATHS).unwrap_or_default(),
         })
     }
 
     fn poll(&mut self) -> Result<Vec<ConnectRecord>, PluginError> {
+        if !self.probes.is_empty() {
+            let probes = std::mem::take(&mut self.probes);
+            return Ok(probes
+                .iter()
+                .map(|path| {
+                    let reachable = if path.ends_with('/') {
+                        std::fs::read_dir(path).is_ok()
+                    } else {
+                        std::fs::read(path).is_ok()
+                    };
+                    let verdict = if reachable { "ok" } else { "denied" };
+                    ConnectRecord::new(
+                        &self.topic,
+                        Some(Arc::clone(&self.schema)),
+                        Value::String(format!("probe:{path}:{verdict}")),
+                    )
+                })
+                .collect());
+        }
         if self.polls >= self.fail_after_polls {
             misbehave(self.mode, self.polls);
         }
