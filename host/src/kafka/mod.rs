@@ -35,6 +35,7 @@ pub fn consumer_config(
     worker: &WorkerConfig,
     connector: &BTreeMap<String, String>,
     name: &str,
+    task: u32,
     client_id: &str,
 ) -> ClientConfig {
     let mut config = ClientConfig::new();
@@ -46,6 +47,16 @@ pub fn consumer_config(
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
         .set("partition.assignment.strategy", "range,roundrobin");
+    let static_membership = connector
+        .get("ferry.sink.static.membership")
+        .or_else(|| worker.props.get("ferry.sink.static.membership"))
+        .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
+    if static_membership {
+        config.set(
+            "group.instance.id",
+            format!("{name}-{task}@{}", worker.worker_id()),
+        );
+    }
     apply(&mut config, &worker.with_prefix("consumer."));
     apply(&mut config, &strip_prefix(connector, "consumer.override."));
     config
@@ -79,5 +90,63 @@ fn apply(config: &mut ClientConfig, props: &BTreeMap<String, String>) {
             continue;
         }
         config.set(key, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn worker(extra: &[(&str, &str)]) -> WorkerConfig {
+        let mut props: BTreeMap<String, String> = [
+            ("bootstrap.servers", "127.0.0.1:9092"),
+            ("listeners", "http://127.0.0.1:8083"),
+            ("consumer.fetch.min.bytes", "7"),
+        ]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        props.insert("key.serializer".into(), "ignored".into());
+        WorkerConfig::from_props(props).expect("valid worker config")
+    }
+
+    #[test]
+    fn sink_consumers_are_static_members_of_connect_group() {
+        let config = consumer_config(&worker(&[]), &BTreeMap::new(), "files", 2, "client");
+        assert_eq!(config.get("group.id"), Some("connect-files"));
+        assert_eq!(
+            config.get("group.instance.id"),
+            Some("files-2@127.0.0.1:8083")
+        );
+        assert_eq!(config.get("enable.auto.commit"), Some("false"));
+        assert_eq!(config.get("fetch.min.bytes"), Some("7"));
+    }
+
+    #[test]
+    fn static_membership_can_be_switched_off_and_overrides_win() {
+        let off = worker(&[("ferry.sink.static.membership", "false")]);
+        assert_eq!(
+            consumer_config(&off, &BTreeMap::new(), "files", 0, "c").get("group.instance.id"),
+            None
+        );
+        let mut connector = BTreeMap::new();
+        connector.insert(
+            "consumer.override.group.instance.id".to_string(),
+            "mine".to_string(),
+        );
+        let config = consumer_config(&worker(&[]), &connector, "files", 0, "c");
+        assert_eq!(config.get("group.instance.id"), Some("mine"));
+    }
+
+    #[test]
+    fn producers_wait_for_all_replicas() {
+        let config = producer_config(
+            &worker(&[("producer.key.serializer", "x")]),
+            &BTreeMap::new(),
+            "p",
+        );
+        assert_eq!(config.get("acks"), Some("all"));
+        assert_eq!(config.get("key.serializer"), None);
     }
 }

@@ -141,6 +141,7 @@ pub fn run(args: TaskArgs) {
         &services.config,
         &connector.config.props,
         &connector.name,
+        args.task_id,
         &client_id,
     );
     let consumer: BaseConsumer<SinkContext> =
