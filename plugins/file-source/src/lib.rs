@@ -147,8 +147,12 @@ impl SourceTask for FileSourceTask {
                 )));
             }
         };
-        if let Some((_, end)) = lines.last() {
-            self.position = *end;
+        match lines.last() {
+            Some((_, end)) => self.position = *end,
+            // At end of file. Under WASI a file stream that hit EOF stays closed
+            // even when the file grows, so reopen at `position` on the next poll to
+            // see appended lines (Kafka's FileStreamSource tails the file).
+            None => self.reader = None,
         }
         Ok(lines
             .into_iter()
