@@ -4,7 +4,7 @@
 # Usage: scripts/bench.sh [--lines N]   (default 200,000)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+source scripts/env.sh
 
 bash scripts/setup.sh
 bash scripts/build-plugins.sh

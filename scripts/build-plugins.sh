@@ -7,7 +7,7 @@
 # Python plugins: sdk/python/build.sh caches itself by content hash.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+source scripts/env.sh
 
 OUT=build/plugins
 TEST_OUT=build/test-plugins

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+source scripts/env.sh
 LINES=${LINES:-1000}
 
 say() { echo "demo: $*"; }

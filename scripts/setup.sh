@@ -5,10 +5,9 @@
 #   - componentize-py 0.25.1 (Python plugins) and pytest (Python SDK tests).
 # Idempotent and quiet when everything is already there; non-interactive.
 set -euo pipefail
-
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/env.sh
 CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
-export PATH="$CARGO_BIN:$PATH"
-PYTHON="${PYTHON:-python3}"
 
 TANSU_VERSION=0.6.0
 COMPONENTIZE_PY_VERSION=0.25.1
@@ -16,7 +15,10 @@ COMPONENTIZE_PY_VERSION=0.25.1
 say() { echo "setup: $*" >&2; }
 
 # --- Rust target for plugins -------------------------------------------------------
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+# (Outputs are captured before matching: `cmd | grep -q` can fail under pipefail when
+# grep exits early and cmd gets SIGPIPE.)
+targets=$(rustup target list --installed 2>/dev/null || true)
+if ! grep -qx wasm32-wasip2 <<<"$targets"; then
     say "adding the wasm32-wasip2 target"
     rustup target add wasm32-wasip2
 fi
@@ -25,23 +27,24 @@ fi
 # The default feature set has no storage engine: build with dynostore (memory://) and
 # libsql (sqlite://). Takes several minutes once; cached in ~/.cargo/bin afterwards.
 tansu_version() { "$CARGO_BIN/tansu" --version 2>/dev/null || true; }
-if ! tansu_version | grep -qw "$TANSU_VERSION"; then
+if ! grep -qw "$TANSU_VERSION" <<<"$(tansu_version)"; then
     say "installing tansu $TANSU_VERSION (cargo install, several minutes)"
     cargo install tansu --version "$TANSU_VERSION" --locked \
         --no-default-features --features dynostore,libsql
-    tansu_version | grep -qw "$TANSU_VERSION" || {
+    grep -qw "$TANSU_VERSION" <<<"$(tansu_version)" || {
         say "tansu $TANSU_VERSION did not install into $CARGO_BIN"
         exit 1
     }
 fi
 
 # --- Python tooling ----------------------------------------------------------------
-if ! "$PYTHON" -m pip show componentize-py 2>/dev/null | grep -qx "Version: $COMPONENTIZE_PY_VERSION"; then
+installed=$("$PYTHON" -m pip show componentize-py 2>/dev/null || true)
+if ! grep -qx "Version: $COMPONENTIZE_PY_VERSION" <<<"$installed"; then
     say "installing componentize-py $COMPONENTIZE_PY_VERSION"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check \
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
         "componentize-py==$COMPONENTIZE_PY_VERSION"
 fi
 if ! "$PYTHON" -c 'import pytest' 2>/dev/null; then
     say "installing pytest"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check pytest
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pytest
 fi

@@ -6,8 +6,7 @@
 #   pytest suite. Ends with one summary line: "total: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-PYTHON="${PYTHON:-python3}"
+source scripts/env.sh
 
 step() { echo "==> $*"; }
 started=$SECONDS

@@ -150,3 +150,12 @@ impl XorShift {
         (0..len).map(|_| (self.next_u64() >> 56) as u8).collect()
     }
 }
+
+/// Prints a line that shows even when the test harness captures output (it writes to
+/// the stderr handle directly, which `cargo test` does not capture): for the few
+/// numbers a test run should always report, such as duplicate counts.
+pub fn report(line: &str) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}

@@ -21,8 +21,8 @@ mod worker;
 pub use broker::{Broker, Storage};
 pub use connectors::{Config, config_map, file_sink_config, file_source_config, with, without};
 pub use files::{
-    XorShift, append_lines, connector_json, read_lines, unique_name, write_json, write_lines,
-    write_properties,
+    XorShift, append_lines, connector_json, read_lines, report, unique_name, write_json,
+    write_lines, write_properties,
 };
 pub use paths::{
     ferry_bin, free_port, plugin_cache_dir, plugins_dir, repo_root, tansu_bin, target_dir,

@@ -283,10 +283,14 @@ impl Worker {
         }
     }
 
-    /// `GET /connectors/{name}/status` body, if it answered 200.
+    /// `GET /connectors/{name}/status` body, if it answered 200 (`None` on any other
+    /// answer and on transport errors, so it is safe in failure messages).
     pub fn status(&self, connector: &str) -> Option<Value> {
-        match self.rest.get(&format!("/connectors/{connector}/status")) {
-            (200, body) => Some(body),
+        match self.rest.probe(
+            &format!("/connectors/{connector}/status"),
+            Duration::from_secs(30),
+        ) {
+            Some((200, body)) => Some(body),
             _ => None,
         }
     }

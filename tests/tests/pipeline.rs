@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use ferry_tests::{
     Broker, Worker, XorShift, append_lines, connector_json, file_sink_config, file_source_config,
-    read_lines, unique_name, wait_until, with, worker_props, write_json, write_lines,
+    read_lines, report, unique_name, wait_until, with, worker_props, write_json, write_lines,
     write_properties,
 };
 
@@ -95,9 +95,11 @@ fn file_to_topic_to_file_is_byte_identical_for_100k_lines() {
     let actual = fs::read(&output).unwrap_or_default();
     assert!(
         complete,
-        "output has {} of {} bytes after {elapsed:?}; source status {:?}, sink status {:?}",
+        "output has {} of {} bytes after {elapsed:?}; topic holds {:?} records; \
+         source status {:?}, sink status {:?}",
         actual.len(),
         expected.len(),
+        broker.record_count(&topic),
         worker.status("copy-source"),
         worker.status("copy-sink"),
     );
@@ -108,10 +110,11 @@ fn file_to_topic_to_file_is_byte_identical_for_100k_lines() {
         expected.len(),
         first_difference(&expected, &actual)
     );
-    eprintln!(
-        "copied {LINES} lines ({} bytes) file → topic → file in {elapsed:?} (after both connectors were RUNNING)",
+    report(&format!(
+        "copied {LINES} lines ({} bytes) file → topic → file in {elapsed:.2?} (after both \
+         connectors were RUNNING)",
         expected.len()
-    );
+    ));
 }
 
 /// The `i`-th record line of the recovery test: unique and self-identifying.
@@ -119,9 +122,10 @@ fn record_line(i: usize) -> String {
     format!("rec-{i:08}-{}", "abcdefghij".repeat(1 + i % 5))
 }
 
-/// (b) `kill -9` the worker mid-stream, append more input while it is down, restart it
-/// with the same configs and offsets file: every input line reaches the output file
-/// (at-least-once). Duplicates are allowed and reported.
+/// (b) `kill -9` the worker mid-stream — once while the source is still reading the
+/// file, once after the sink started writing — and append more input while it is down;
+/// each time restart it with the same configs and offsets file: every input line
+/// reaches the output file (at-least-once). Duplicates are allowed and reported.
 #[test]
 fn kill_9_mid_stream_then_restart_loses_no_line() {
     const FIRST: usize = 60_000;
@@ -159,16 +163,44 @@ fn kill_9_mid_stream_then_restart_loses_no_line() {
     props.insert("consumer.heartbeat.interval.ms".into(), "1000".into());
     let mut worker = Worker::start_standalone(props, &[source, sink]);
 
-    let some_output = wait_until(Duration::from_secs(300), || !read_lines(&output).is_empty());
+    // Kill 1: while the source is still reading the file (the topic has records).
+    let producing = wait_until(Duration::from_secs(300), || {
+        broker.record_count(&topic).is_some_and(|n| n > 0)
+    });
+    assert!(
+        producing,
+        "no record in the topic within 300 s; source status {:?}",
+        worker.status("recover-source"),
+    );
+    worker.kill9();
+    let topic_at_kill1 = broker.record_count(&topic).unwrap_or(0);
+    let out_at_kill1 = read_lines(&output).len();
+    let offsets_file = worker.dir().join("offsets.dat");
+    eprintln!(
+        "kill 1: {topic_at_kill1} of {FIRST} records in the topic, {out_at_kill1} lines in the \
+         output, offsets file {} bytes",
+        fs::metadata(&offsets_file).map(|m| m.len()).unwrap_or(0)
+    );
+    worker.restart();
+
+    // Kill 2: once the sink has written something.
+    let some_output = wait_until(Duration::from_secs(300), || {
+        read_lines(&output).len() > out_at_kill1
+    });
     assert!(
         some_output,
-        "no output line within 300 s; source status {:?}, sink status {:?}",
+        "no new output line within 300 s of the first restart; topic holds {:?} records; \
+         source status {:?}, sink status {:?}",
+        broker.record_count(&topic),
         worker.status("recover-source"),
         worker.status("recover-sink"),
     );
     worker.kill9();
     let at_kill = read_lines(&output).len();
-    eprintln!("killed the worker with {at_kill} of {FIRST} lines in the output");
+    eprintln!(
+        "kill 2: {:?} records in the topic, {at_kill} lines in the output",
+        broker.record_count(&topic)
+    );
 
     // More input arrives while the worker is down.
     append_lines(&input, (FIRST..FIRST + SECOND).map(record_line));
@@ -176,7 +208,7 @@ fn kill_9_mid_stream_then_restart_loses_no_line() {
 
     let expected: HashSet<String> = (0..FIRST + SECOND).map(record_line).collect();
     let mut missing = expected.len();
-    let all_there = wait_until(Duration::from_secs(600), || {
+    let all_there = wait_until(Duration::from_secs(300), || {
         let seen: HashSet<String> = read_lines(&output).into_iter().collect();
         missing = expected.iter().filter(|l| !seen.contains(*l)).count();
         missing == 0
@@ -184,8 +216,9 @@ fn kill_9_mid_stream_then_restart_loses_no_line() {
     assert!(
         all_there,
         "{missing} of {} input lines never reached the output after the restart; \
-         source status {:?}, sink status {:?}",
+         topic holds {:?} records; source status {:?}, sink status {:?}",
         expected.len(),
+        broker.record_count(&topic),
         worker.status("recover-source"),
         worker.status("recover-sink"),
     );
@@ -201,13 +234,13 @@ fn kill_9_mid_stream_then_restart_loses_no_line() {
         }
     }
     let duplicates: usize = counts.values().map(|c| c - 1).sum();
-    eprintln!(
+    report(&format!(
         "kill -9 recovery: {} input lines, {} output lines, {duplicates} duplicates, \
-         {} foreign/torn lines; {at_kill} lines were out at the kill",
+         {} foreign/torn lines; {at_kill} lines were out at the second kill",
         expected.len(),
         lines.len(),
         foreign.len()
-    );
+    ));
     // A SIGKILL can interrupt a multi-page write(2) of the sink, leaving a line prefix
     // that the redelivered batch is appended to: at most one such torn line, at the kill.
     assert!(
