@@ -35,6 +35,18 @@ cargo test --release --workspace --no-fail-fast 2>&1 | tee "$logs/cargo.log"
 cargo_rc=${PIPESTATUS[0]}
 set -e
 
+# The plugins' own unit and golden tests (the JsonConverter's Kafka vectors among
+# them) run natively: the plugins workspace builds for wasm32-wasip2 by default.
+step "cargo test (plugins, native)"
+set +e
+cargo test --manifest-path plugins/Cargo.toml --workspace --no-fail-fast \
+    --target "$(rustc -vV | sed -n 's/^host: //p')" 2>&1 | tee -a "$logs/cargo.log"
+plugins_rc=${PIPESTATUS[0]}
+set -e
+if ((plugins_rc != 0)); then
+    cargo_rc=$plugins_rc
+fi
+
 py_rc=0
 if [[ -d sdk/python/tests ]]; then
     step "pytest sdk/python/tests"

@@ -5,6 +5,9 @@
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 
+/// Write buffer: a `put` batch usually leaves the guest in one or a few writes.
+const WRITE_BUFFER: usize = 256 * 1024;
+
 use ferry_sdk::display::to_java_string;
 use ferry_sdk::{
     Config, ConfigKey, ConnectRecord, Importance, PathAccess, Plugin, PluginDescriptor,
@@ -69,7 +72,7 @@ impl SinkTask for FileSinkTask {
             })?;
         Ok(FileSinkTask {
             path,
-            out: BufWriter::new(file),
+            out: BufWriter::with_capacity(WRITE_BUFFER, file),
         })
     }
 
@@ -85,7 +88,9 @@ impl SinkTask for FileSinkTask {
                 .and_then(|()| self.out.write_all(b"\n"))
                 .map_err(|e| self.io_error(e))?;
         }
-        Ok(())
+        // Hand the batch to the OS now so the file follows the topic closely; `flush`
+        // still decides durability (fsync) before offsets are committed.
+        self.out.flush().map_err(|e| self.io_error(e))
     }
 
     fn flush(&mut self, _offsets: &[TopicPartitionOffset]) -> Result<(), PluginError> {
