@@ -19,7 +19,11 @@ fn a_file_grant_opens_that_file_and_nothing_else() {
     let granted = allowed.join("granted.txt");
     let sibling = allowed.join("sibling.txt");
     let outside = data.path().join("outside.txt");
-    for (path, text) in [(&granted, "granted"), (&sibling, "secret"), (&outside, "secret")] {
+    for (path, text) in [
+        (&granted, "granted"),
+        (&sibling, "secret"),
+        (&outside, "secret"),
+    ] {
         std::fs::write(path, text).expect("write probe file");
     }
     let topic = unique_name("probe");
@@ -47,7 +51,11 @@ fn a_file_grant_opens_that_file_and_nothing_else() {
     let mut props: BTreeMap<String, String> = worker_props(&broker, &[allowed.as_path()]);
     props.insert(
         "plugin.path".into(),
-        format!("{},{}", plugins_dir().display(), test_plugins_dir().display()),
+        format!(
+            "{},{}",
+            plugins_dir().display(),
+            test_plugins_dir().display()
+        ),
     );
     let _worker = Worker::start_standalone(props, &[connector]);
 
