@@ -14,7 +14,6 @@ use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use super::pipeline::{Pipeline, RawRecords};
 use super::status::State;
 use super::task::TaskArgs;
-use crate::config::connector::grants_for;
 use crate::plugin::bindings::types::TopicPartitionOffset;
 use crate::plugin::instance::SinkTask;
 use crate::plugin::{CallError, PluginContext};
@@ -104,32 +103,9 @@ pub fn run(args: TaskArgs) {
     let services = args.services.clone();
     let connector = args.connector.clone();
     let ctx = PluginContext::new(connector.name.clone(), Some(args.task_id));
-    let grants = match grants_for(
-        &connector.connector,
-        &args.config,
-        &services.config.allowed_paths,
-    ) {
-        Ok(grants) => grants,
-        Err(errors) => return args.fail(errors.message(&connector.connector.descriptor.name)),
-    };
-    let config_list: Vec<(String, String)> = args
-        .config
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let task = match SinkTask::open(
-        &connector.connector,
-        ctx.clone(),
-        &grants,
-        connector.limits,
-        &config_list,
-    ) {
-        Ok(task) => task,
-        Err(error) => return args.fail(format!("sink task failed to start: {}", error.trace())),
-    };
-    let mut pipeline = match Pipeline::open(&connector, &ctx, connector.limits) {
-        Ok(p) => p,
-        Err(error) => return args.fail(error.trace()),
+    let (task, mut pipeline) = match args.open_stages(&ctx, SinkTask::open) {
+        Ok(opened) => opened,
+        Err(trace) => return args.fail(trace),
     };
     let shared = Arc::new(Mutex::new(Shared {
         task: Some(task),

@@ -15,7 +15,6 @@ use super::offsets::OffsetStore;
 use super::pipeline::Pipeline;
 use super::status::State;
 use super::task::TaskArgs;
-use crate::config::connector::grants_for;
 use crate::data::batch;
 use crate::plugin::instance::{OffsetReader, SourceTask};
 use crate::plugin::{CallError, PluginContext};
@@ -91,32 +90,9 @@ pub fn run(args: TaskArgs) {
     let connector = args.connector.clone();
     let ctx = PluginContext::new(connector.name.clone(), Some(args.task_id))
         .with_offsets(services.offsets.clone() as Arc<dyn OffsetReader>);
-    let grants = match grants_for(
-        &connector.connector,
-        &args.config,
-        &services.config.allowed_paths,
-    ) {
-        Ok(grants) => grants,
-        Err(errors) => return args.fail(errors.message(&connector.connector.descriptor.name)),
-    };
-    let config_list: Vec<(String, String)> = args
-        .config
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let mut task = match SourceTask::open(
-        &connector.connector,
-        ctx.clone(),
-        &grants,
-        connector.limits,
-        &config_list,
-    ) {
-        Ok(task) => task,
-        Err(error) => return args.fail(format!("source task failed to start: {}", error.trace())),
-    };
-    let mut pipeline = match Pipeline::open(&connector, &ctx, connector.limits) {
-        Ok(p) => p,
-        Err(error) => return args.fail(error.trace()),
+    let (mut task, mut pipeline) = match args.open_stages(&ctx, SourceTask::open) {
+        Ok(opened) => opened,
+        Err(trace) => return args.fail(trace),
     };
     let tracker = Arc::new(Mutex::new(AckTracker::default()));
     let producer_config = crate::kafka::producer_config(

@@ -105,6 +105,50 @@ impl TaskArgs {
         format!("{}-{}", self.connector.name, self.task_id)
     }
 
+    /// Opens the task's own plugin instance (granted the paths its task config names)
+    /// and its converters and transforms; the error is the trace to fail with.
+    pub fn open_stages<T>(
+        &self,
+        ctx: &crate::plugin::PluginContext,
+        open: impl FnOnce(
+            &Arc<crate::plugin::LoadedPlugin>,
+            crate::plugin::PluginContext,
+            &[crate::plugin::PathGrant],
+            crate::plugin::SandboxLimits,
+            &Vec<(String, String)>,
+        ) -> Result<T, crate::plugin::CallError>,
+    ) -> Result<(T, super::pipeline::Pipeline), String> {
+        let connector = &self.connector;
+        let grants = crate::config::connector::grants_for(
+            &connector.connector,
+            &self.config,
+            &self.services.config.allowed_paths,
+        )
+        .map_err(|errors| errors.message(&connector.connector.descriptor.name))?;
+        let config: Vec<(String, String)> = self
+            .config
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let task = open(
+            &connector.connector,
+            ctx.clone(),
+            &grants,
+            connector.limits,
+            &config,
+        )
+        .map_err(|error| {
+            format!(
+                "{} task failed to start: {}",
+                connector.kind().as_str(),
+                error.trace()
+            )
+        })?;
+        let pipeline = super::pipeline::Pipeline::open(connector, ctx, connector.limits)
+            .map_err(|e| e.trace())?;
+        Ok((task, pipeline))
+    }
+
     /// Marks the task failed with `trace`, logging it.
     pub fn fail(&self, trace: String) {
         tracing::error!(connector = %self.connector.name, task = self.task_id, "task failed: {trace}");
