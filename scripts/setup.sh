@@ -2,7 +2,9 @@
 # Installs what building and testing Ferry needs beyond the Rust toolchain:
 #   - the wasm32-wasip2 target (plugins are WebAssembly components),
 #   - Tansu 0.6.0, the Kafka-compatible broker the tests and demo run against,
-#   - componentize-py 0.25.1 (Python plugins) and pytest (Python SDK tests).
+#   - componentize-py 0.25.1 (Python plugins) and, for the Python SDK tests, pytest,
+#     cbor2 (cross-checks the SDK's CBOR codec) and wasmtime (runs the built
+#     Python component in-process).
 # Idempotent and quiet when everything is already there; non-interactive.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -44,6 +46,16 @@ if ! grep -qx "Version: $COMPONENTIZE_PY_VERSION" <<<"$installed"; then
     "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
         "componentize-py==$COMPONENTIZE_PY_VERSION"
 fi
+# Test-only Python packages, pinned so every machine runs the same tests (without
+# them the cross-check and component tests would be skipped, not failed).
+for pinned in cbor2==6.2.1 wasmtime==50.0.1; do
+    name=${pinned%%==*}
+    have=$("$PYTHON" -m pip show "$name" 2>/dev/null || true)
+    if ! grep -qx "Version: ${pinned##*==}" <<<"$have"; then
+        say "installing $pinned"
+        "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$pinned"
+    fi
+done
 if ! "$PYTHON" -c 'import pytest' 2>/dev/null; then
     say "installing pytest"
     "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pytest

@@ -523,6 +523,15 @@ fn corrupt_wasm_in_plugin_path_does_not_stop_startup() {
         format!("{},{}", junk.path().display(), plugins_dir().display()),
     );
     let worker = Worker::start_standalone(props, &[]);
+    let log = worker.log_tail(1000);
+    for junk_file in ["random.wasm", "fake-component.wasm"] {
+        assert!(
+            log.lines().any(|l| l.contains("skipping plugin file")
+                && l.contains(junk_file)
+                && l.contains("reason=")),
+            "the worker must log one line naming {junk_file} and why it was skipped:\n{log}"
+        );
+    }
     let (status, body) = worker.rest().get("/connector-plugins");
     assert_eq!(
         status, 200,
