@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::worker::{WorkerConfig, sandbox_limits, split_list, strip_prefix};
+use super::worker::{
+    SANDBOX_KEYS, WorkerConfig, positive_number, sandbox_limits, split_list, strip_prefix,
+};
 use crate::plugin::bindings::types::{self, ConfigType, Importance, PathAccess};
 use crate::plugin::sandbox::check_path;
 use crate::plugin::{LoadedPlugin, PathGrant, PluginKind, PluginRegistry, SandboxLimits};
@@ -376,6 +378,15 @@ const COMMON_KEYS: &[FrameworkKey] = &[
 
 const SINK_KEYS: &[FrameworkKey] = &[
     fk(
+        "ferry.sink.static.membership",
+        ConfigType::Boolean,
+        Some("true"),
+        Importance::Low,
+        "Sink",
+        "Static membership",
+        "Sink consumers join as static group members (KIP-345) so a crashed task resumes at once; false for dynamic membership.",
+    ),
+    fk(
         "topics",
         ConfigType::List,
         Some(""),
@@ -537,13 +548,15 @@ pub fn validate(
         }
         Some(Err(_)) => 1,
     };
-    let limits = match sandbox_limits(props, worker.sandbox) {
-        Ok(limits) => limits,
-        Err(e) => {
-            errors.add("ferry.sandbox", e.to_string());
-            worker.sandbox
+    for key in SANDBOX_KEYS {
+        // A value that is not a number was already reported by its type check.
+        if let Err(error) = positive_number(props, key)
+            && errors.for_key(key).is_empty()
+        {
+            errors.add(key, error.to_string());
         }
-    };
+    }
+    let limits = sandbox_limits(props, worker.sandbox).unwrap_or(worker.sandbox);
 
     // Converters.
     let key_converter = resolve_converter(registry, worker, props, "key.converter", &mut errors);

@@ -130,6 +130,7 @@ impl WorkerConfig {
             .map(|v| split_list(v).into_iter().map(PathBuf::from).collect())
             .unwrap_or_default();
         let sandbox = sandbox_limits(&props, SandboxLimits::default())?;
+        static_membership(&props)?;
         let cache_dir = props
             .get("ferry.plugin.cache.dir")
             .map(PathBuf::from)
@@ -181,15 +182,60 @@ pub fn sandbox_limits(
     props: &BTreeMap<String, String>,
     base: SandboxLimits,
 ) -> Result<SandboxLimits, WorkerConfigError> {
-    let memory: Option<usize> = parse_number(props, "ferry.sandbox.memory.max.bytes")?;
-    let timeout: Option<u64> = parse_number(props, "ferry.sandbox.call.timeout.ms")?;
+    let memory = positive_number(props, MEMORY_MAX_BYTES)?;
+    let timeout = positive_number(props, CALL_TIMEOUT_MS)?;
     Ok(SandboxLimits {
-        memory_max_bytes: memory.unwrap_or(base.memory_max_bytes),
+        memory_max_bytes: memory
+            .map(|m| usize::try_from(m).unwrap_or(usize::MAX))
+            .unwrap_or(base.memory_max_bytes),
         call_timeout: timeout
             .map(Duration::from_millis)
             .unwrap_or(base.call_timeout),
     })
 }
+
+/// The sandbox keys, each a positive number when set.
+pub const SANDBOX_KEYS: [&str; 2] = [MEMORY_MAX_BYTES, CALL_TIMEOUT_MS];
+
+/// A whole number of at least 1, if `key` is set.
+pub fn positive_number(
+    props: &BTreeMap<String, String>,
+    key: &str,
+) -> Result<Option<u64>, WorkerConfigError> {
+    let value: Option<u64> = parse_number(props, key)?;
+    if value == Some(0) {
+        return Err(WorkerConfigError::Invalid {
+            key: key.to_string(),
+            value: "0".into(),
+            reason: "Value must be at least 1".into(),
+        });
+    }
+    Ok(value)
+}
+
+/// `ferry.sink.static.membership` from `props`: `Ok(None)` when unset, an error
+/// naming the key when it is not `true` or `false`.
+pub fn static_membership(
+    props: &BTreeMap<String, String>,
+) -> Result<Option<bool>, WorkerConfigError> {
+    match props.get(STATIC_MEMBERSHIP).map(|v| v.trim()) {
+        None => Ok(None),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(v) => Err(WorkerConfigError::Invalid {
+            key: STATIC_MEMBERSHIP.to_string(),
+            value: v.to_string(),
+            reason: "Expected value to be either true or false".into(),
+        }),
+    }
+}
+
+/// Per-instance memory cap key (worker default, connector override).
+pub const MEMORY_MAX_BYTES: &str = "ferry.sandbox.memory.max.bytes";
+/// Per-call CPU deadline key (worker default, connector override).
+pub const CALL_TIMEOUT_MS: &str = "ferry.sandbox.call.timeout.ms";
+/// Static group membership of sink consumers (worker default, connector override).
+pub const STATIC_MEMBERSHIP: &str = "ferry.sink.static.membership";
 
 /// Parses one `listeners` entry such as `http://0.0.0.0:8083` or `http://:8083`.
 fn parse_listener(entry: &str) -> Result<SocketAddr, String> {
@@ -234,6 +280,22 @@ mod tests {
         assert_eq!(config.sandbox.call_timeout, Duration::from_millis(250));
         assert_eq!(config.worker_id(), "127.0.0.1:18083");
         assert_eq!(config.with_prefix("producer.")["linger.ms"], "7");
+    }
+
+    #[test]
+    fn bad_sandbox_and_membership_values_name_the_key() {
+        for (key, value) in [
+            ("ferry.sandbox.memory.max.bytes", "0"),
+            ("ferry.sandbox.call.timeout.ms", "-3"),
+            ("ferry.sink.static.membership", "flase"),
+        ] {
+            let props = BTreeMap::from([(key.to_string(), value.to_string())]);
+            let error = WorkerConfig::from_props(props).expect_err("invalid");
+            assert!(
+                matches!(&error, WorkerConfigError::Invalid { key: k, .. } if k == key),
+                "{error}"
+            );
+        }
     }
 
     #[test]

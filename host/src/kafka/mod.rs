@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rdkafka::ClientConfig;
 
 use crate::config::WorkerConfig;
-use crate::config::worker::strip_prefix;
+use crate::config::worker::{static_membership, strip_prefix};
 
 /// Producer settings for a source task of `connector`.
 pub fn producer_config(
@@ -47,10 +47,12 @@ pub fn consumer_config(
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
         .set("partition.assignment.strategy", "range,roundrobin");
-    let static_membership = connector
-        .get("ferry.sink.static.membership")
-        .or_else(|| worker.props.get("ferry.sink.static.membership"))
-        .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
+    // Validation rejects other values; here anything but an explicit `false` is on.
+    let static_membership = static_membership(connector)
+        .ok()
+        .flatten()
+        .or_else(|| static_membership(&worker.props).ok().flatten())
+        .unwrap_or(true);
     if static_membership {
         config.set(
             "group.instance.id",

@@ -38,6 +38,25 @@ impl Instance {
     }
 }
 
+/// Task configs as maps; more than `tasks.max` of them fails the connector (as Kafka
+/// Connect does since KIP-1004) rather than silently dropping work.
+fn checked_task_configs(
+    name: &str,
+    configs: Vec<Vec<(String, String)>>,
+    tasks_max: u32,
+) -> Result<Vec<BTreeMap<String, String>>, String> {
+    if configs.len() > tasks_max as usize {
+        return Err(format!(
+            "The connector {name} has generated {} tasks, which is greater than {tasks_max}, the maximum number of tasks it is configured to create. This is a bug in the connector plugin.",
+            configs.len()
+        ));
+    }
+    Ok(configs
+        .into_iter()
+        .map(|c| c.into_iter().collect())
+        .collect())
+}
+
 /// One connector and its tasks.
 pub struct ConnectorRuntime {
     pub resolved: Arc<ResolvedConnector>,
@@ -126,11 +145,7 @@ impl ConnectorRuntime {
             let configs = instance
                 .task_configs(resolved.tasks_max)
                 .map_err(|e| e.trace())?;
-            let configs = configs
-                .into_iter()
-                .take(resolved.tasks_max as usize)
-                .map(|c| c.into_iter().collect())
-                .collect();
+            let configs = checked_task_configs(&resolved.name, configs, resolved.tasks_max)?;
             Ok((instance, configs))
         })();
         match result {
@@ -246,13 +261,12 @@ impl ConnectorRuntime {
         let Some(instance) = self.instance.as_mut() else {
             return;
         };
-        match instance.task_configs(self.resolved.tasks_max) {
+        let configs = instance
+            .task_configs(self.resolved.tasks_max)
+            .map_err(|e| e.trace())
+            .and_then(|c| checked_task_configs(&self.resolved.name, c, self.resolved.tasks_max));
+        match configs {
             Ok(configs) => {
-                let configs: Vec<BTreeMap<String, String>> = configs
-                    .into_iter()
-                    .take(self.resolved.tasks_max as usize)
-                    .map(|c| c.into_iter().collect())
-                    .collect();
                 if configs != self.task_configs {
                     tracing::info!(connector = %self.resolved.name, tasks = configs.len(), "task configs changed; restarting tasks");
                     self.task_configs = configs;
@@ -262,7 +276,7 @@ impl ConnectorRuntime {
             }
             Err(error) => {
                 tracing::error!(connector = %self.resolved.name, "reconfiguration failed: {error}");
-                self.status = Status::failed(error.trace());
+                self.status = Status::failed(error);
             }
         }
     }
@@ -294,5 +308,24 @@ impl ConnectorRuntime {
 impl Drop for ConnectorRuntime {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_task_configs_than_tasks_max_fail_the_connector() {
+        let config = |i: u32| vec![("n".to_string(), i.to_string())];
+        let two =
+            checked_task_configs("c", vec![config(0), config(1)], 2).expect("within tasks.max");
+        assert_eq!(two[1]["n"], "1");
+        let error = checked_task_configs("c", vec![config(0), config(1), config(2)], 2)
+            .expect_err("too many");
+        assert!(
+            error.contains("generated 3 tasks, which is greater than 2"),
+            "{error}"
+        );
     }
 }
