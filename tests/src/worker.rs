@@ -12,7 +12,7 @@ use tempfile::TempDir;
 
 use crate::broker::{Broker, tail};
 use crate::files::write_properties;
-use crate::paths::{ferry_bin, free_port, plugin_cache_dir, plugins_dir};
+use crate::paths::{ferry_bin, free_port, plugin_cache_dir, plugins_dir, test_plugins_dir};
 use crate::rest::Rest;
 use crate::wait::wait_for;
 
@@ -49,6 +49,19 @@ pub fn worker_props(broker: &Broker, allowed: &[&Path]) -> BTreeMap<String, Stri
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect()
+}
+
+/// `props` with `plugin.path` extended by the test-only plugins (`build/test-plugins`).
+pub fn with_test_plugins(mut props: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    props.insert(
+        "plugin.path".into(),
+        format!(
+            "{},{}",
+            plugins_dir().display(),
+            test_plugins_dir().display()
+        ),
+    );
+    props
 }
 
 /// A `ferry standalone` process with its own temp dir (properties, offsets file, log)

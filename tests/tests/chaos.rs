@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use ferry_tests::{
-    Broker, Worker, append_lines, file_source_config, plugins_dir, test_plugins_dir, unique_name,
-    wait_for, wait_until, worker_props, write_lines, write_properties,
+    Broker, Worker, append_lines, file_source_config, unique_name, wait_for, wait_until,
+    with_test_plugins, worker_props, write_lines, write_properties,
 };
 
 const HEALTHY: &str = "healthy";
@@ -114,15 +114,7 @@ fn chaos_scenario(mode: &str, overrides: &[(&'static str, &str)]) {
         &data.path().join("healthy.properties"),
         &file_source_config(HEALTHY, &input, &healthy_topic),
     );
-    let mut props = worker_props(&broker, &[data.path()]);
-    props.insert(
-        "plugin.path".into(),
-        format!(
-            "{},{}",
-            plugins_dir().display(),
-            test_plugins_dir().display()
-        ),
-    );
+    let props = with_test_plugins(worker_props(&broker, &[data.path()]));
     let worker = Worker::start_standalone(props, &[healthy]);
     worker.wait_all_in_state(HEALTHY, "RUNNING", Duration::from_secs(120));
     assert_healthy_copied(&broker, &worker, &healthy_topic, ROUND, "before chaos");

@@ -3,12 +3,9 @@
 //! `test-chaos-source` in probe mode tries each path from inside the sandbox and
 //! reports `probe:<path>:ok|denied` as records.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ferry_tests::{
-    Broker, Worker, plugins_dir, test_plugins_dir, unique_name, worker_props, write_properties,
-};
+use ferry_tests::{Broker, Worker, unique_name, with_test_plugins, worker_props, write_properties};
 
 #[test]
 fn a_file_grant_opens_that_file_and_nothing_else() {
@@ -48,15 +45,7 @@ fn a_file_grant_opens_that_file_and_nothing_else() {
             ("probe.paths", probes.join(",")),
         ],
     );
-    let mut props: BTreeMap<String, String> = worker_props(&broker, &[allowed.as_path()]);
-    props.insert(
-        "plugin.path".into(),
-        format!(
-            "{},{}",
-            plugins_dir().display(),
-            test_plugins_dir().display()
-        ),
-    );
+    let props = with_test_plugins(worker_props(&broker, &[allowed.as_path()]));
     let _worker = Worker::start_standalone(props, &[connector]);
 
     let records: Vec<String> = broker

@@ -7,9 +7,19 @@
 use std::time::Duration;
 
 use ferry_tests::{
-    Broker, Worker, file_sink_config, file_source_config, read_lines, unique_name, wait_until,
-    with, worker_props, write_lines, write_properties,
+    Broker, Config, Worker, file_sink_config, file_source_config, read_lines, unique_name,
+    wait_until, with, worker_props, write_lines, write_properties,
 };
+
+/// `config` with its values converted by the JsonConverter named `class`.
+fn json_values(config: Config, class: &str, schemas: bool) -> Config {
+    let config = with(config, "value.converter", class);
+    with(
+        config,
+        "value.converter.schemas.enable",
+        schemas.to_string(),
+    )
+}
 
 #[test]
 fn json_converter_writes_and_reads_kafka_bytes() {
@@ -25,34 +35,22 @@ fn json_converter_writes_and_reads_kafka_bytes() {
     write_lines(&input, ["a", "tab\there \"quoted\""]);
 
     // Source side: Kafka's class name for the converter, with per-connector settings.
-    let on = with(
-        with(
-            file_source_config("json-on", &input, &with_schemas),
-            "value.converter",
-            "org.apache.kafka.connect.json.JsonConverter",
-        ),
-        "value.converter.schemas.enable",
-        "true",
+    let on = json_values(
+        file_source_config("json-on", &input, &with_schemas),
+        "org.apache.kafka.connect.json.JsonConverter",
+        true,
     );
-    let off = with(
-        with(
-            file_source_config("json-off", &input, &without_schemas),
-            "value.converter",
-            "JsonConverter",
-        ),
-        "value.converter.schemas.enable",
-        "false",
+    let off = json_values(
+        file_source_config("json-off", &input, &without_schemas),
+        "JsonConverter",
+        false,
     );
     // Sink side: Kafka's envelope for a struct, read back through the converter.
     let output = data.path().join("structs.txt");
-    let sink = with(
-        with(
-            file_sink_config("json-sink", &output, &structs),
-            "value.converter",
-            "JsonConverter",
-        ),
-        "value.converter.schemas.enable",
-        "true",
+    let sink = json_values(
+        file_sink_config("json-sink", &output, &structs),
+        "JsonConverter",
+        true,
     );
     broker.produce(
         &structs,

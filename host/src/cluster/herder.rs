@@ -8,11 +8,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::connector::{self, ConfigInfos, Validation, unknown_class_message};
-use crate::plugin::instance::Introspect;
+use crate::plugin::instance::{Introspect, config_list};
 use crate::plugin::{LoadedPlugin, PluginKind};
 use crate::worker::WorkerServices;
 use crate::worker::connector::ConnectorRuntime;
-use crate::worker::status::{State, Status};
+use crate::worker::status::Status;
 
 /// A request the herder refuses, with the HTTP status Kafka Connect uses.
 #[derive(Debug, thiserror::Error)]
@@ -105,9 +105,7 @@ impl Herder {
         let plugin_checks = |plugin: &Arc<LoadedPlugin>,
                              props: &BTreeMap<String, String>|
          -> Vec<(String, String)> {
-            let config: Vec<(String, String)> =
-                props.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            match Introspect::validate(plugin, &config) {
+            match Introspect::validate(plugin, &config_list(props)) {
                 Ok(problems) => problems.into_iter().map(|p| (p.key, p.message)).collect(),
                 Err(error) => vec![(
                     "connector.class".to_string(),
@@ -393,9 +391,6 @@ fn status_json(status: &Status, worker_id: &str) -> Value {
     let mut body = json!({"state": status.state, "worker_id": worker_id});
     if let Some(trace) = &status.trace {
         body["trace"] = json!(trace);
-    }
-    if status.state == State::Unassigned {
-        body["worker_id"] = json!(worker_id);
     }
     body
 }

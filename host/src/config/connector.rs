@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::worker::{
     SANDBOX_KEYS, WorkerConfig, positive_number, sandbox_limits, split_list, strip_prefix,
 };
-use crate::plugin::bindings::types::{self, ConfigType, Importance, PathAccess};
+use crate::plugin::bindings::types::{ConfigType, Importance, PathAccess};
 use crate::plugin::sandbox::check_path;
 use crate::plugin::{LoadedPlugin, PathGrant, PluginKind, PluginRegistry, SandboxLimits};
 
@@ -93,10 +93,7 @@ pub struct PluginSpec {
 
 impl PluginSpec {
     pub fn config_list(&self) -> Vec<(String, String)> {
-        self.config
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+        crate::plugin::instance::config_list(&self.config)
     }
 }
 
@@ -163,26 +160,22 @@ pub fn grants_for(
 }
 
 /// Checks a value against a declared config type.
-fn check_type(key: &types::ConfigKey, value: &str) -> Option<String> {
+fn check_type(name: &str, kind: ConfigType, value: &str) -> Option<String> {
     let v = value.trim();
     let bad = |what: &str| {
         Some(format!(
-            "Invalid value {value} for configuration {}: Not a {what}",
-            key.name
+            "Invalid value {value} for configuration {name}: {what}"
         ))
     };
-    match key.type_ {
+    match kind {
         ConfigType::Boolean
             if !v.eq_ignore_ascii_case("true") && !v.eq_ignore_ascii_case("false") =>
         {
-            Some(format!(
-                "Invalid value {value} for configuration {}: Expected value to be either true or false",
-                key.name
-            ))
+            bad("Expected value to be either true or false")
         }
-        ConfigType::Int if v.parse::<i32>().is_err() => bad("number of type INT"),
-        ConfigType::Long if v.parse::<i64>().is_err() => bad("number of type LONG"),
-        ConfigType::Double if v.parse::<f64>().is_err() => bad("number of type DOUBLE"),
+        ConfigType::Int if v.parse::<i32>().is_err() => bad("Not a number of type INT"),
+        ConfigType::Long if v.parse::<i64>().is_err() => bad("Not a number of type LONG"),
+        ConfigType::Double if v.parse::<f64>().is_err() => bad("Not a number of type DOUBLE"),
         _ => None,
     }
 }
@@ -442,19 +435,7 @@ pub fn validate(
                           order: i32| {
         let value = props.get(key.name).cloned();
         if let Some(v) = &value
-            && let Some(e) = check_type(
-                &types::ConfigKey {
-                    name: key.name.to_string(),
-                    type_: key.kind,
-                    default_value: None,
-                    importance: key.importance,
-                    documentation: String::new(),
-                    group: None,
-                    required: false,
-                    path: PathAccess::None,
-                },
-                v,
-            )
+            && let Some(e) = check_type(key.name, key.kind, v)
         {
             errors.add(key.name, e);
         }
@@ -497,33 +478,22 @@ pub fn validate(
         }
     }
 
-    // connector.class
-    match props
+    // connector.class: the plugin validated (`class`) and the one the config names
+    // must both be connectors; report the first that is not, once.
+    let named = props
         .get("connector.class")
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
-    {
-        None if connector.is_none() => errors.add(
-            "connector.class",
-            "Missing required configuration \"connector.class\" which has no default value.",
-        ),
-        Some(named)
-            if registry
-                .find(named)
-                .filter(|p| matches!(p.kind, PluginKind::Source | PluginKind::Sink))
-                .is_none() =>
-        {
-            errors.add(
-                "connector.class",
-                unknown_class_message(registry, named, &[PluginKind::Source, PluginKind::Sink]),
-            );
-        }
-        _ => {}
-    }
-    if connector.is_none() && props.get("connector.class").is_none() {
+        .unwrap_or(class);
+    let is_connector = |name: &str| {
+        registry
+            .find(name)
+            .is_some_and(|p| matches!(p.kind, PluginKind::Source | PluginKind::Sink))
+    };
+    if let Some(unknown) = [class, named].into_iter().find(|n| !is_connector(n)) {
         errors.add(
             "connector.class",
-            unknown_class_message(registry, class, &[PluginKind::Source, PluginKind::Sink]),
+            unknown_class_message(registry, unknown, &[PluginKind::Source, PluginKind::Sink]),
         );
     }
     let name = props
@@ -726,7 +696,7 @@ fn resolve_converter(
         Some(plugin) => {
             for (k, v) in &config {
                 if let Some(def) = plugin.config_key(k)
-                    && let Some(e) = check_type(def, v)
+                    && let Some(e) = check_type(&def.name, def.type_, v)
                 {
                     errors.add(key, e);
                 }
@@ -873,14 +843,8 @@ fn plugin_keys(
                 );
             }
             Some(v) => {
-                if let Some(e) = check_type(key, v) {
-                    errors.add(
-                        &full,
-                        e.replace(
-                            &format!("configuration {}", key.name),
-                            &format!("configuration {full}"),
-                        ),
-                    );
+                if let Some(e) = check_type(&full, key.type_, v) {
+                    errors.add(&full, e);
                 }
             }
             None => {}

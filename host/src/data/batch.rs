@@ -93,13 +93,7 @@ pub fn check_bytes(
             actual: column.lengths.len(),
         });
     }
-    let total: u64 = column
-        .lengths
-        .iter()
-        .filter(|&&l| l > 0)
-        .map(|&l| l as u64)
-        .sum();
-    if total != column.data.len() as u64 {
+    if byte_len(&column.lengths) != column.data.len() {
         return Err(BatchError::Data(name));
     }
     Ok(())
@@ -231,34 +225,26 @@ impl ColumnBuilder {
     }
 }
 
-/// Byte ranges of each entry of a (checked) bytes column.
-fn ranges(column: &BytesColumn) -> Vec<Option<std::ops::Range<usize>>> {
-    let mut start = 0usize;
-    column
-        .lengths
+/// Total bytes of the entries in `lengths` (nulls count zero).
+fn byte_len(lengths: &[i32]) -> usize {
+    lengths
         .iter()
-        .map(|&len| {
-            if len < 0 {
-                None
-            } else {
-                let r = start..start + len as usize;
-                start = r.end;
-                Some(r)
-            }
-        })
-        .collect()
+        .filter(|&&l| l > 0)
+        .map(|&l| l as usize)
+        .sum()
 }
 
+/// Entries `range` of a checked bytes column: one contiguous copy of their bytes.
 fn slice_bytes(column: &BytesColumn, range: std::ops::Range<usize>) -> BytesColumn {
     if column.lengths.is_empty() {
         return empty_bytes();
     }
-    let all = ranges(column);
-    let mut out = ColumnBuilder::default();
-    for r in &all[range] {
-        out.push(r.clone().map(|r| &column.data[r]));
+    let lengths = &column.lengths[range.clone()];
+    let start = byte_len(&column.lengths[..range.start]);
+    BytesColumn {
+        data: column.data[start..start + byte_len(lengths)].to_vec(),
+        lengths: lengths.to_vec(),
     }
-    out.finish()
 }
 
 fn slice_values(column: &ValueColumn, range: std::ops::Range<usize>) -> ValueColumn {

@@ -82,7 +82,6 @@ const JAVA_ONLY: &[&str] = &[
     "interceptor.classes",
     "buffer.memory",
     "max.block.ms",
-    "request.timeout.ms.config",
 ];
 
 fn apply(config: &mut ClientConfig, props: &BTreeMap<String, String>) {

@@ -71,6 +71,26 @@ fn denied<T>() -> wasmtime::Result<(Fs<T>,)> {
     Ok((Err(ErrorCode::Access),))
 }
 
+/// Shadows WASI function `$name` in `$instance`: when `$allowed` (given the store's
+/// [`FileOnlyDirs`] as `$dirs` and the call's arguments) is false the guest gets an
+/// `access` error, otherwise wasmtime-wasi's own `HostDescriptor::$method` runs.
+macro_rules! shadow {
+    ($instance:ident, $name:literal, ($($arg:ident: $ty:ty),*) -> $ret:ty, |$dirs:ident| $allowed:expr, $method:ident) => {
+        $instance.func_wrap(
+            $name,
+            |mut store: StoreContextMut<'_, HostState>, ($($arg,)*): ($($ty,)*)| {
+                let state = store.data_mut();
+                let $dirs = &state.sandbox.file_only;
+                if !($allowed) {
+                    return denied::<$ret>();
+                }
+                let result = HostDescriptor::$method(&mut state.filesystem(), $($arg),*);
+                finish(state, result)
+            },
+        )?;
+    };
+}
+
 /// Shadows the path-taking filesystem functions in `linker` (which already has
 /// WASI) with versions that honour [`FileOnlyDirs`].
 pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
@@ -95,183 +115,46 @@ pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     )?;
 
     let mut types = linker.instance(TYPES)?;
-    types.func_wrap(
-        "[method]descriptor.open-at",
-        |mut store: StoreContextMut<'_, HostState>,
-         (fd, path_flags, path, open_flags, flags): (
-            Resource<Descriptor>,
-            PathFlags,
-            String,
-            fs::OpenFlags,
-            fs::DescriptorFlags,
-        )| {
-            let state = store.data_mut();
-            if !state.sandbox.file_only.permits(fd.rep(), &path) {
-                return denied();
-            }
-            let result = HostDescriptor::open_at(
-                &mut state.filesystem(),
-                fd,
-                path_flags,
-                path,
-                open_flags,
-                flags,
-            );
-            finish(state, result)
-        },
-    )?;
-    types.func_wrap(
-        "[method]descriptor.stat-at",
-        |mut store: StoreContextMut<'_, HostState>,
-         (fd, flags, path): (Resource<Descriptor>, PathFlags, String)| {
-            let state = store.data_mut();
-            if !state.sandbox.file_only.permits(fd.rep(), &path) {
-                return denied::<DescriptorStat>();
-            }
-            let result = HostDescriptor::stat_at(&mut state.filesystem(), fd, flags, path);
-            finish(state, result)
-        },
-    )?;
-    types.func_wrap(
-        "[method]descriptor.metadata-hash-at",
-        |mut store: StoreContextMut<'_, HostState>,
-         (fd, flags, path): (Resource<Descriptor>, PathFlags, String)| {
-            let state = store.data_mut();
-            if !state.sandbox.file_only.permits(fd.rep(), &path) {
-                return denied::<MetadataHashValue>();
-            }
-            let result = HostDescriptor::metadata_hash_at(&mut state.filesystem(), fd, flags, path);
-            finish(state, result)
-        },
-    )?;
-    types.func_wrap(
-        "[method]descriptor.set-times-at",
-        |mut store: StoreContextMut<'_, HostState>,
-         (fd, flags, path, atime, mtime): (
-            Resource<Descriptor>,
-            PathFlags,
-            String,
-            NewTimestamp,
-            NewTimestamp,
-        )| {
-            let state = store.data_mut();
-            if !state.sandbox.file_only.permits(fd.rep(), &path) {
-                return denied::<()>();
-            }
-            let result = HostDescriptor::set_times_at(
-                &mut state.filesystem(),
-                fd,
-                flags,
-                path,
-                atime,
-                mtime,
-            );
-            finish(state, result)
-        },
-    )?;
-    types.func_wrap(
-        "[method]descriptor.readlink-at",
-        |mut store: StoreContextMut<'_, HostState>, (fd, path): (Resource<Descriptor>, String)| {
-            let state = store.data_mut();
-            if !state.sandbox.file_only.permits(fd.rep(), &path) {
-                return denied::<String>();
-            }
-            let result = HostDescriptor::readlink_at(&mut state.filesystem(), fd, path);
-            finish(state, result)
-        },
-    )?;
-    types.func_wrap(
-        "[method]descriptor.unlink-file-at",
-        |mut store: StoreContextMut<'_, HostState>, (fd, path): (Resource<Descriptor>, String)| {
-            let state = store.data_mut();
-            if !state.sandbox.file_only.permits(fd.rep(), &path) {
-                return denied::<()>();
-            }
-            let result = HostDescriptor::unlink_file_at(&mut state.filesystem(), fd, path);
-            finish(state, result)
-        },
-    )?;
-    // Creating or removing directories, links and renames never fit a file grant.
-    types.func_wrap(
-        "[method]descriptor.create-directory-at",
-        |mut store: StoreContextMut<'_, HostState>, (fd, path): (Resource<Descriptor>, String)| {
-            let state = store.data_mut();
-            if state.sandbox.file_only.restricted(fd.rep()).is_some() {
-                return denied::<()>();
-            }
-            let result = HostDescriptor::create_directory_at(&mut state.filesystem(), fd, path);
-            finish(state, result)
-        },
-    )?;
-    types.func_wrap(
-        "[method]descriptor.remove-directory-at",
-        |mut store: StoreContextMut<'_, HostState>, (fd, path): (Resource<Descriptor>, String)| {
-            let state = store.data_mut();
-            if state.sandbox.file_only.restricted(fd.rep()).is_some() {
-                return denied::<()>();
-            }
-            let result = HostDescriptor::remove_directory_at(&mut state.filesystem(), fd, path);
-            finish(state, result)
-        },
-    )?;
-    types.func_wrap(
-        "[method]descriptor.symlink-at",
-        |mut store: StoreContextMut<'_, HostState>,
-         (fd, src, dest): (Resource<Descriptor>, String, String)| {
-            let state = store.data_mut();
-            if state.sandbox.file_only.restricted(fd.rep()).is_some() {
-                return denied::<()>();
-            }
-            let result = HostDescriptor::symlink_at(&mut state.filesystem(), fd, src, dest);
-            finish(state, result)
-        },
-    )?;
-    types.func_wrap(
-        "[method]descriptor.link-at",
-        |mut store: StoreContextMut<'_, HostState>,
-         (fd, flags, old, new_fd, new): (
-            Resource<Descriptor>,
-            PathFlags,
-            String,
-            Resource<Descriptor>,
-            String,
-        )| {
-            let state = store.data_mut();
-            let file_only = &state.sandbox.file_only;
-            if file_only.restricted(fd.rep()).is_some()
-                || file_only.restricted(new_fd.rep()).is_some()
-            {
-                return denied::<()>();
-            }
-            let result =
-                HostDescriptor::link_at(&mut state.filesystem(), fd, flags, old, new_fd, new);
-            finish(state, result)
-        },
-    )?;
-    types.func_wrap(
-        "[method]descriptor.rename-at",
-        |mut store: StoreContextMut<'_, HostState>,
-         (fd, old, new_fd, new): (Resource<Descriptor>, String, Resource<Descriptor>, String)| {
-            let state = store.data_mut();
-            let file_only = &state.sandbox.file_only;
-            if file_only.restricted(fd.rep()).is_some() || file_only.restricted(new_fd.rep()).is_some() {
-                return denied::<()>();
-            }
-            let result = HostDescriptor::rename_at(&mut state.filesystem(), fd, old, new_fd, new);
-            finish(state, result)
-        },
-    )?;
-    types.func_wrap(
-        "[method]descriptor.read-directory",
-        |mut store: StoreContextMut<'_, HostState>, (fd,): (Resource<Descriptor>,)| {
-            let state = store.data_mut();
-            if state.sandbox.file_only.restricted(fd.rep()).is_some() {
-                return denied::<Resource<DirectoryEntryStream>>();
-            }
-            let result = HostDescriptor::read_directory(&mut state.filesystem(), fd);
-            finish(state, result)
-        },
-    )?;
+    // Paths that name a granted file pass; anything else in a file-only directory
+    // is refused.
+    shadow!(types, "[method]descriptor.open-at",
+        (fd: Resource<Descriptor>, path_flags: PathFlags, path: String, open_flags: fs::OpenFlags, flags: fs::DescriptorFlags)
+        -> Resource<Descriptor>, |dirs| dirs.permits(fd.rep(), &path), open_at);
+    shadow!(types, "[method]descriptor.stat-at",
+        (fd: Resource<Descriptor>, flags: PathFlags, path: String)
+        -> DescriptorStat, |dirs| dirs.permits(fd.rep(), &path), stat_at);
+    shadow!(types, "[method]descriptor.metadata-hash-at",
+        (fd: Resource<Descriptor>, flags: PathFlags, path: String)
+        -> MetadataHashValue, |dirs| dirs.permits(fd.rep(), &path), metadata_hash_at);
+    shadow!(types, "[method]descriptor.set-times-at",
+        (fd: Resource<Descriptor>, flags: PathFlags, path: String, atime: NewTimestamp, mtime: NewTimestamp)
+        -> (), |dirs| dirs.permits(fd.rep(), &path), set_times_at);
+    shadow!(types, "[method]descriptor.readlink-at",
+        (fd: Resource<Descriptor>, path: String)
+        -> String, |dirs| dirs.permits(fd.rep(), &path), readlink_at);
+    shadow!(types, "[method]descriptor.unlink-file-at",
+        (fd: Resource<Descriptor>, path: String)
+        -> (), |dirs| dirs.permits(fd.rep(), &path), unlink_file_at);
+    // Creating or removing directories, links, renames and listings never fit a
+    // file grant.
+    shadow!(types, "[method]descriptor.create-directory-at",
+        (fd: Resource<Descriptor>, path: String)
+        -> (), |dirs| dirs.restricted(fd.rep()).is_none(), create_directory_at);
+    shadow!(types, "[method]descriptor.remove-directory-at",
+        (fd: Resource<Descriptor>, path: String)
+        -> (), |dirs| dirs.restricted(fd.rep()).is_none(), remove_directory_at);
+    shadow!(types, "[method]descriptor.symlink-at",
+        (fd: Resource<Descriptor>, src: String, dest: String)
+        -> (), |dirs| dirs.restricted(fd.rep()).is_none(), symlink_at);
+    shadow!(types, "[method]descriptor.link-at",
+        (fd: Resource<Descriptor>, flags: PathFlags, old: String, new_fd: Resource<Descriptor>, new: String)
+        -> (), |dirs| dirs.restricted(fd.rep()).is_none() && dirs.restricted(new_fd.rep()).is_none(), link_at);
+    shadow!(types, "[method]descriptor.rename-at",
+        (fd: Resource<Descriptor>, old: String, new_fd: Resource<Descriptor>, new: String)
+        -> (), |dirs| dirs.restricted(fd.rep()).is_none() && dirs.restricted(new_fd.rep()).is_none(), rename_at);
+    shadow!(types, "[method]descriptor.read-directory",
+        (fd: Resource<Descriptor>)
+        -> Resource<DirectoryEntryStream>, |dirs| dirs.restricted(fd.rep()).is_none(), read_directory);
     linker.allow_shadowing(false);
     Ok(())
 }

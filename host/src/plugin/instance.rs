@@ -150,24 +150,14 @@ impl<B> Sandboxed<B> {
         limits: SandboxLimits,
         bind: impl FnOnce(&mut Store<HostState>, &Instance) -> wasmtime::Result<B>,
     ) -> Result<Self, CallError> {
-        let stderr = OutputTail::new();
-        let (wasi, file_only) = sandbox::wasi_context(grants, &stderr)
-            .map_err(|e| CallError::Fatal(format!("cannot grant filesystem access: {e}")))?;
-        let state = HostState {
-            sandbox: SandboxState {
-                wasi,
-                file_only,
-                table: Default::default(),
-                limits: sandbox::store_limits(&limits),
-                stderr: stderr.clone(),
-            },
+        let mut store = new_store(
+            plugin.pre.engine(),
             context,
-            plugin: plugin.descriptor.name.clone(),
-        };
-        let mut store = Store::new(plugin.pre.engine(), state);
-        store.limiter(|state| &mut state.sandbox.limits);
-        store.set_epoch_deadline(ticks_for(limits.call_timeout));
-        store.epoch_deadline_trap();
+            &plugin.descriptor.name,
+            grants,
+            &limits,
+        )?;
+        let stderr = store.data().sandbox.stderr.clone();
         let bound = plugin
             .pre
             .instantiate(&mut store)
@@ -214,6 +204,36 @@ impl<B> Sandboxed<B> {
     pub fn plugin(&self) -> &Arc<LoadedPlugin> {
         &self.plugin
     }
+}
+
+/// A fresh store for one plugin instance: its own WASI context with `grants`, its
+/// memory cap, and the CPU deadline armed to trap.
+fn new_store(
+    engine: &wasmtime::Engine,
+    context: PluginContext,
+    plugin: &str,
+    grants: &[PathGrant],
+    limits: &SandboxLimits,
+) -> Result<Store<HostState>, CallError> {
+    let stderr = OutputTail::new();
+    let (wasi, file_only) = sandbox::wasi_context(grants, &stderr)
+        .map_err(|e| CallError::Fatal(format!("cannot grant filesystem access: {e}")))?;
+    let state = HostState {
+        sandbox: SandboxState {
+            wasi,
+            file_only,
+            table: Default::default(),
+            limits: sandbox::store_limits(limits),
+            stderr,
+        },
+        context,
+        plugin: plugin.to_string(),
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.sandbox.limits);
+    store.set_epoch_deadline(ticks_for(limits.call_timeout));
+    store.epoch_deadline_trap();
+    Ok(store)
 }
 
 /// Turns a wasmtime error into a readable failure: what happened in words, the
@@ -651,25 +671,10 @@ impl Introspect {
         kind: super::registry::PluginKind,
         name_hint: &str,
     ) -> Result<types::PluginDescriptor, CallError> {
-        let stderr = OutputTail::new();
         let limits = SandboxLimits::default();
-        let (wasi, file_only) =
-            sandbox::wasi_context(&[], &stderr).map_err(|e| CallError::Fatal(e.to_string()))?;
-        let state = HostState {
-            sandbox: SandboxState {
-                wasi,
-                file_only,
-                table: Default::default(),
-                limits: sandbox::store_limits(&limits),
-                stderr: stderr.clone(),
-            },
-            context: PluginContext::new("discovery", None),
-            plugin: name_hint.to_string(),
-        };
-        let mut store = Store::new(pre.engine(), state);
-        store.limiter(|state| &mut state.sandbox.limits);
-        store.set_epoch_deadline(ticks_for(limits.call_timeout));
-        store.epoch_deadline_trap();
+        let context = PluginContext::new("discovery", None);
+        let mut store = new_store(pre.engine(), context, name_hint, &[], &limits)?;
+        let stderr = store.data().sandbox.stderr.clone();
         let result = (|| {
             let instance = pre.instantiate(&mut store)?;
             plugin_call!(kind, &mut store, &instance, |guest| guest

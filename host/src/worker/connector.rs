@@ -10,7 +10,7 @@ use super::WorkerServices;
 use super::status::{SharedStatus, State, Status};
 use super::task::{self, Signals, TaskArgs, TaskHandle};
 use crate::config::connector::{ResolvedConnector, grants_for};
-use crate::plugin::instance::{SinkConnector, SourceConnector};
+use crate::plugin::instance::{SinkConnector, SourceConnector, config_list};
 use crate::plugin::{CallError, PluginContext, PluginKind};
 
 /// How long a stopping task may take to flush and commit.
@@ -114,12 +114,7 @@ impl ConnectorRuntime {
             .map_err(|e| e.message(&resolved.connector.descriptor.name))?;
             let mut ctx = PluginContext::new(resolved.name.clone(), None);
             ctx.reconfigure = self.reconfigure.clone();
-            let config: Vec<(String, String)> = resolved
-                .config
-                .props
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
+            let config = config_list(&resolved.config.props);
             let mut instance = match resolved.kind() {
                 PluginKind::Source => Instance::Source(
                     SourceConnector::open(

@@ -203,17 +203,20 @@ fn run_loop(
                 args.status.set_state(State::Running);
             }
         }
-        let raw = poll_batch(consumer, Duration::from_millis(100))?;
+        let raw = poll_batch(consumer, Duration::from_millis(100));
         if raw.is_empty() {
             continue;
         }
-        let consumed: Vec<((String, i32), i64)> = raw
-            .topic
-            .iter()
-            .zip(&raw.partition)
-            .zip(&raw.offset)
-            .map(|((&t, &p), &o)| ((raw.topics[t as usize].clone(), p), o + 1))
-            .collect();
+        // Next offset to consume per partition: a partition's records arrive in order,
+        // so its last record in the batch decides.
+        let mut consumed: BTreeMap<(String, i32), i64> = BTreeMap::new();
+        let mut last: BTreeMap<(u32, i32), i64> = BTreeMap::new();
+        for ((&t, &p), &o) in raw.topic.iter().zip(&raw.partition).zip(&raw.offset) {
+            last.insert((t, p), o + 1);
+        }
+        for ((t, p), next) in last {
+            consumed.insert((raw.topics[t as usize].clone(), p), next);
+        }
         let records = pipeline.deserialize(raw).map_err(|e| e.trace())?;
         let records = pipeline.transform(records).map_err(|e| e.trace())?;
         let mut retry = Duration::from_millis(100);
@@ -232,16 +235,13 @@ fn run_loop(
                 Err(error) => return Err(format!("sink task put failed: {}", error.trace())),
             }
         }
-        let mut guard = lock(shared);
-        for (tp, next) in consumed {
-            guard.pending.insert(tp, next);
-        }
+        lock(shared).pending.extend(consumed);
     }
     Ok(())
 }
 
 /// Polls up to `MAX_BATCH` records, waiting at most `wait` for the first.
-fn poll_batch(consumer: &BaseConsumer<SinkContext>, wait: Duration) -> Result<RawRecords, String> {
+fn poll_batch(consumer: &BaseConsumer<SinkContext>, wait: Duration) -> RawRecords {
     let mut raw = RawRecords::default();
     let mut timeout = wait;
     while raw.len() < MAX_BATCH {
@@ -274,5 +274,5 @@ fn poll_batch(consumer: &BaseConsumer<SinkContext>, wait: Duration) -> Result<Ra
         }
         raw.header_counts.push(count);
     }
-    Ok(raw)
+    raw
 }

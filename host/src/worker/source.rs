@@ -22,8 +22,9 @@ use crate::plugin::{CallError, PluginContext};
 /// One polled batch whose records are in flight.
 struct InFlight {
     seq: u64,
+    /// Records produced from this batch not yet acknowledged. Set to the batch's
+    /// full size before its first record is sent, so zero means all delivered.
     remaining: usize,
-    sealed: bool,
     offsets: Vec<(String, String)>,
 }
 
@@ -60,7 +61,13 @@ impl ProducerContext for Delivery {
                 "Kafka producer failed to deliver a record: {error}"
             ));
         }
-        if let Some(batch) = tracker.batches.iter_mut().find(|b| b.seq == seq as u64) {
+        // Sequence numbers are contiguous, so the batch's index is its distance from
+        // the oldest batch still in flight.
+        let index = tracker
+            .batches
+            .front()
+            .map(|front| (seq as u64).wrapping_sub(front.seq) as usize);
+        if let Some(batch) = index.and_then(|i| tracker.batches.get_mut(i)) {
             batch.remaining = batch.remaining.saturating_sub(1);
         }
     }
@@ -71,11 +78,7 @@ impl AckTracker {
     /// offsets, latest per partition.
     fn take_committable(&mut self) -> BTreeMap<String, String> {
         let mut out = BTreeMap::new();
-        while self
-            .batches
-            .front()
-            .is_some_and(|b| b.sealed && b.remaining == 0)
-        {
+        while self.batches.front().is_some_and(|b| b.remaining == 0) {
             if let Some(batch) = self.batches.pop_front() {
                 out.extend(batch.offsets);
             }
@@ -209,24 +212,16 @@ impl SourceRunner<'_> {
                 );
             }
         }
+        let records = self.pipeline.transform(polled).map_err(|e| e.trace())?;
+        let (keys, values) = self.pipeline.serialize(&records).map_err(|e| e.trace())?;
+        let topics = batch::topic_names(&records);
         self.seq += 1;
         let seq = self.seq;
         lock(self.tracker).batches.push_back(InFlight {
             seq,
-            remaining: 0,
-            sealed: false,
+            remaining: topics.len(),
             offsets: offsets.into_iter().collect(),
         });
-        let records = self.pipeline.transform(polled).map_err(|e| e.trace())?;
-        let (keys, values) = self.pipeline.serialize(&records).map_err(|e| e.trace())?;
-        let topics = batch::topic_names(&records);
-        let n = topics.len();
-        {
-            let mut tracker = lock(self.tracker);
-            if let Some(b) = tracker.batches.iter_mut().find(|b| b.seq == seq) {
-                b.remaining = n;
-            }
-        }
         let mut header_keys = batch::iter_bytes(&records.headers.keys);
         let mut header_values = batch::iter_bytes(&records.headers.values);
         for (i, (key, value)) in batch::iter_bytes(&keys)
@@ -262,9 +257,6 @@ impl SourceRunner<'_> {
                 record = record.headers(headers);
             }
             self.produce(record)?;
-        }
-        if let Some(b) = lock(self.tracker).batches.iter_mut().find(|b| b.seq == seq) {
-            b.sealed = true;
         }
         Ok(())
     }

@@ -125,11 +125,7 @@ impl TaskArgs {
             &self.services.config.allowed_paths,
         )
         .map_err(|errors| errors.message(&connector.connector.descriptor.name))?;
-        let config: Vec<(String, String)> = self
-            .config
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let config = crate::plugin::instance::config_list(&self.config);
         let task = open(
             &connector.connector,
             ctx.clone(),
