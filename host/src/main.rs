@@ -1,4 +1,5 @@
-//! The `ferry` binary: `ferry standalone WORKER.properties [CONNECTOR...]`.
+//! The `ferry` binary: `ferry standalone WORKER.properties [CONNECTOR...]` and
+//! `ferry distributed WORKER.properties`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,12 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use rdkafka::producer::{BaseProducer, Producer};
 
+use ferry::cluster::config_log::ConfigLog;
+use ferry::cluster::distributed::DistributedHerder;
+use ferry::cluster::kafka_offsets::KafkaOffsetStore;
+use ferry::cluster::status_log::StatusLog;
 use ferry::cluster::{FileOffsetStore, Herder};
+use ferry::config::distributed::DistributedConfig;
 use ferry::config::WorkerConfig;
 use ferry::config::properties;
 use ferry::plugin::cache::CompileCache;
@@ -38,6 +44,13 @@ enum Command {
         /// Connector configs to start: `.properties` or Kafka Connect JSON.
         connectors: Vec<PathBuf>,
     },
+    /// Run one worker of a cluster: workers with the same `group.id` share connectors
+    /// and tasks, with configs, offsets and statuses in Kafka topics, as Kafka
+    /// Connect's `connect-distributed.sh` does.
+    Distributed {
+        /// Worker properties (bootstrap.servers, group.id, config.storage.topic, …).
+        worker: PathBuf,
+    },
     /// List the plugins found in the given directories and exit.
     Plugins {
         /// Plugin directories (like `plugin.path`).
@@ -60,6 +73,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Standalone { worker, connectors } => standalone(&worker, &connectors),
+        Command::Distributed { worker } => distributed(&worker),
         Command::Plugins { dirs } => list_plugins(&dirs),
     }
 }
@@ -120,13 +134,8 @@ fn read_connector_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>> 
     }
 }
 
-fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result<()> {
-    let config = Arc::new(WorkerConfig::from_file(worker_path)?);
-    let connector_configs = connector_paths
-        .iter()
-        .map(|p| read_connector_file(p))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-
+/// Creates the Wasm engine and discovers the plugins on `plugin.path`.
+fn load_plugins(config: &WorkerConfig) -> anyhow::Result<Arc<PluginRegistry>> {
     let engine = engine::new_engine()
         .map_err(|e| anyhow::anyhow!("cannot create the Wasm engine: {e:#}"))?;
     let linker = PluginRegistry::linker(&engine)
@@ -144,6 +153,93 @@ fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result
         millis = started.elapsed().as_millis() as u64,
         "plugin discovery done"
     );
+    Ok(registry)
+}
+
+fn new_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn distributed(worker_path: &Path) -> anyhow::Result<()> {
+    let mut config = WorkerConfig::from_file(worker_path)?;
+    config.distributed = true;
+    let settings = DistributedConfig::from_worker(&config)?;
+    let config = Arc::new(config);
+    let registry = load_plugins(&config)?;
+    let topic_error = |e: ferry::cluster::kafka_log::LogError| anyhow::anyhow!("{e}");
+    let offsets = Arc::new(
+        KafkaOffsetStore::open(
+            &config,
+            &settings.offset_topic.name,
+            settings.offset_topic.partitions,
+            settings.offset_topic.replication_factor,
+        )
+        .map_err(topic_error)?,
+    );
+    let configs = ConfigLog::open(
+        &config,
+        &settings.config_topic.name,
+        settings.config_topic.replication_factor,
+    )
+    .map_err(topic_error)?;
+    let statuses = StatusLog::open(
+        &config,
+        &settings.status_topic.name,
+        settings.status_topic.partitions,
+        settings.status_topic.replication_factor,
+    )
+    .map_err(topic_error)?;
+    let services = Arc::new(WorkerServices {
+        config: config.clone(),
+        registry,
+        offsets,
+    });
+    let runtime = new_runtime()?;
+    let cluster_id = Arc::new(OnceLock::new());
+    let herder = DistributedHerder::start(
+        services,
+        settings,
+        configs,
+        statuses,
+        runtime.handle().clone(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let served = runtime.block_on(async {
+        spawn_cluster_id_lookup(&config, cluster_id.clone());
+        let listener = tokio::net::TcpListener::bind(config.listener)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listener))?;
+        tracing::info!(listener = %config.listener, advertised = %config.advertised_url, "REST API listening");
+        let app = rest::router(RestState {
+            herder: herder.clone(),
+            http: reqwest::Client::new(),
+            kafka_cluster_id: cluster_id,
+        });
+        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+        anyhow::Ok(())
+    });
+    tracing::info!("stopping work and leaving the group");
+    let stopper = herder.clone();
+    // The herder blocks on HTTP calls through the runtime; stop it off the runtime.
+    std::thread::spawn(move || stopper.shutdown())
+        .join()
+        .map_err(|_| anyhow::anyhow!("shutdown panicked"))?;
+    drop(runtime);
+    tracing::info!("worker stopped");
+    served
+}
+
+fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result<()> {
+    let config = Arc::new(WorkerConfig::from_file(worker_path)?);
+    let connector_configs = connector_paths
+        .iter()
+        .map(|p| read_connector_file(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let registry = load_plugins(&config)?;
 
     let offsets = Arc::new(FileOffsetStore::open(config.offsets_file.clone())?);
     let services = Arc::new(WorkerServices {
@@ -155,11 +251,7 @@ fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result
     herder.start_ticker();
     let cluster_id = Arc::new(OnceLock::new());
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = new_runtime()?;
     runtime.block_on(async {
         spawn_cluster_id_lookup(&config, cluster_id.clone());
         let listener = tokio::net::TcpListener::bind(config.listener)
@@ -179,6 +271,7 @@ fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result
         }
         let app = rest::router(RestState {
             herder: herder.clone(),
+            http: reqwest::Client::new(),
             kafka_cluster_id: cluster_id,
         });
         axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;

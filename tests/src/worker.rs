@@ -51,6 +51,36 @@ pub fn worker_props(broker: &Broker, allowed: &[&Path]) -> BTreeMap<String, Stri
     .collect()
 }
 
+/// Worker properties for one worker of the cluster `group`: [`worker_props`] plus
+/// `group.id`, its own three internal topics (replication factor 1, as the test
+/// broker has one node), a 6 s session timeout, a 1 s heartbeat and
+/// `scheduled.rebalance.max.delay.ms=delay_ms`.
+pub fn distributed_props(
+    broker: &Broker,
+    group: &str,
+    allowed: &[&Path],
+    delay_ms: u64,
+) -> BTreeMap<String, String> {
+    let mut props = worker_props(broker, allowed);
+    for (k, v) in [
+        ("group.id", group.to_owned()),
+        ("config.storage.topic", format!("{group}-configs")),
+        ("offset.storage.topic", format!("{group}-offsets")),
+        ("status.storage.topic", format!("{group}-status")),
+        ("config.storage.replication.factor", "1".to_owned()),
+        ("offset.storage.replication.factor", "1".to_owned()),
+        ("status.storage.replication.factor", "1".to_owned()),
+        ("offset.storage.partitions", "5".to_owned()),
+        ("status.storage.partitions", "3".to_owned()),
+        ("session.timeout.ms", "6000".to_owned()),
+        ("heartbeat.interval.ms", "1000".to_owned()),
+        ("scheduled.rebalance.max.delay.ms", delay_ms.to_string()),
+    ] {
+        props.insert(k.to_owned(), v);
+    }
+    props
+}
+
 /// `props` with `plugin.path` extended by the test-only plugins (`build/test-plugins`).
 pub fn with_test_plugins(mut props: BTreeMap<String, String>) -> BTreeMap<String, String> {
     props.insert(
@@ -67,6 +97,8 @@ pub fn with_test_plugins(mut props: BTreeMap<String, String>) -> BTreeMap<String
 /// A `ferry standalone` process with its own temp dir (properties, offsets file, log)
 /// and REST port. Killed on drop; its log is printed if the test is panicking.
 pub struct Worker {
+    /// `standalone` or `distributed`.
+    mode: &'static str,
     child: Option<Child>,
     rest: Rest,
     port: u16,
@@ -88,17 +120,34 @@ impl Worker {
         props: BTreeMap<String, String>,
         connector_files: &[PathBuf],
     ) -> Worker {
+        Self::start_mode("standalone", props, connector_files)
+    }
+
+    /// Runs `ferry distributed worker.properties` (see [`distributed_props`]) and
+    /// waits until `GET /` answers 200.
+    pub fn start_distributed(props: BTreeMap<String, String>) -> Worker {
+        Self::start_mode("distributed", props, &[])
+    }
+
+    fn start_mode(
+        mode: &'static str,
+        props: BTreeMap<String, String>,
+        connector_files: &[PathBuf],
+    ) -> Worker {
         let dir = tempfile::Builder::new()
             .prefix("ferry-worker-")
             .tempdir()
             .expect("create worker temp dir");
         let choose_port = !props.contains_key("listeners");
         let mut props = props;
-        props
-            .entry("offset.storage.file.filename".to_owned())
-            .or_insert_with(|| dir.path().join("offsets.dat").display().to_string());
+        if mode == "standalone" {
+            props
+                .entry("offset.storage.file.filename".to_owned())
+                .or_insert_with(|| dir.path().join("offsets.dat").display().to_string());
+        }
         let log = dir.path().join("worker.log");
         let mut worker = Worker {
+            mode,
             child: None,
             rest: Rest::new("http://127.0.0.1:1"),
             port: 0,
@@ -156,14 +205,15 @@ impl Worker {
             .unwrap_or_else(|e| panic!("open worker log {}: {e}", self.log.display()));
         let _ = writeln!(
             log,
-            "===== harness: ferry start #{} (listeners={}) =====",
+            "===== harness: ferry {} start #{} (listeners={}) =====",
+            self.mode,
             self.starts,
             self.props.get("listeners").map_or("", String::as_str)
         );
         let err: File = log.try_clone().expect("clone worker log handle");
         let bin = ferry_bin();
         let child = Command::new(&bin)
-            .arg("standalone")
+            .arg(self.mode)
             .arg(&props_path)
             .args(&self.connector_files)
             .current_dir(self.dir.path())

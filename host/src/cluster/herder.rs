@@ -25,6 +25,17 @@ pub enum HerderError {
     BadRequest(String),
     #[error("{0}")]
     Internal(String),
+    /// Only another worker can do this: forward the request to `target` (Kafka's
+    /// `NotLeaderException` / `NotAssignedException`); `None` while no leader is known.
+    #[error("{message}")]
+    Elsewhere {
+        message: String,
+        target: Option<String>,
+    },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl HerderError {
@@ -34,6 +45,9 @@ impl HerderError {
             HerderError::Conflict(_) => 409,
             HerderError::BadRequest(_) => 400,
             HerderError::Internal(_) => 500,
+            HerderError::Elsewhere { .. } => 409,
+            HerderError::Forbidden(_) => 403,
+            HerderError::Unavailable(_) => 503,
         }
     }
 }
@@ -102,24 +116,7 @@ impl Herder {
     /// Validates a config for the connector plugin `class`, as the validate
     /// endpoint does (including the plugin's own `validate`).
     pub fn validate(&self, class: &str, props: &BTreeMap<String, String>) -> Validation {
-        let plugin_checks = |plugin: &Arc<LoadedPlugin>,
-                             props: &BTreeMap<String, String>|
-         -> Vec<(String, String)> {
-            match Introspect::validate(plugin, &config_list(props)) {
-                Ok(problems) => problems.into_iter().map(|p| (p.key, p.message)).collect(),
-                Err(error) => vec![(
-                    "connector.class".to_string(),
-                    format!("plugin validation failed: {error}"),
-                )],
-            }
-        };
-        connector::validate(
-            &self.services.registry,
-            &self.services.config,
-            class,
-            props,
-            &plugin_checks,
-        )
+        validate_config(&self.services, class, props)
     }
 
     /// The `ConfigInfos` body for `PUT /connector-plugins/{class}/config/validate`.
@@ -128,19 +125,7 @@ impl Herder {
         class: &str,
         props: &BTreeMap<String, String>,
     ) -> Result<ConfigInfos, HerderError> {
-        let known = self
-            .services
-            .registry
-            .find(class)
-            .is_some_and(|p| matches!(p.kind, PluginKind::Source | PluginKind::Sink));
-        if !known {
-            return Err(HerderError::NotFound(unknown_class_message(
-                &self.services.registry,
-                class,
-                &[PluginKind::Source, PluginKind::Sink],
-            )));
-        }
-        Ok(self.validate(class, props).infos)
+        validate_plugin_config(&self.services, class, props)
     }
 
     /// Creates or updates a connector. Returns whether it was created.
@@ -150,30 +135,13 @@ impl Herder {
         props: BTreeMap<String, String>,
         allow_update: bool,
     ) -> Result<(bool, ConnectorInfo), HerderError> {
-        if name.trim().is_empty() {
-            return Err(HerderError::BadRequest(
-                "Connector name must not be empty".into(),
-            ));
-        }
         let exists = self.lock().contains_key(name);
         if exists && !allow_update {
             return Err(HerderError::Conflict(format!(
                 "Connector {name} already exists"
             )));
         }
-        let class = match props
-            .get("connector.class")
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-        {
-            Some(c) => c.to_string(),
-            None => {
-                return Err(HerderError::BadRequest(format!(
-                    "Connector config {} contains no connector type (missing required configuration \"connector.class\")",
-                    render_map(&props)
-                )));
-            }
-        };
+        let class = precheck_connector(name, &props)?;
         let mut props = props;
         props.insert("name".into(), name.to_string());
         let validation = self.validate(&class, &props);
@@ -363,37 +331,202 @@ impl Herder {
 
     /// `GET /connector-plugins` entries.
     pub fn plugins(&self, connectors_only: bool) -> Vec<Value> {
-        let mut out: Vec<Value> = self
-            .services
-            .registry
-            .all()
-            .iter()
-            .filter(|p| !connectors_only || matches!(p.kind, PluginKind::Source | PluginKind::Sink))
-            .map(|p| {
-                json!({
-                    "class": p.descriptor.name,
-                    "type": p.kind.as_str(),
-                    "version": p.descriptor.version,
-                    "aliases": p.descriptor.aliases,
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| a["class"].as_str().cmp(&b["class"].as_str()));
-        out
+        plugin_list(&self.services, connectors_only)
     }
+}
+
+impl super::api::HerderApi for Herder {
+    fn connector_names(&self) -> Result<Vec<String>, HerderError> {
+        Ok(Herder::connector_names(self))
+    }
+    fn validate_for_plugin(
+        &self,
+        class: &str,
+        props: &BTreeMap<String, String>,
+    ) -> Result<ConfigInfos, HerderError> {
+        Herder::validate_for_plugin(self, class, props)
+    }
+    fn put_connector(
+        &self,
+        name: &str,
+        props: BTreeMap<String, String>,
+        allow_update: bool,
+    ) -> Result<(bool, ConnectorInfo), HerderError> {
+        Herder::put_connector(self, name, props, allow_update)
+    }
+    fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
+        Herder::info(self, name)
+    }
+    fn config(&self, name: &str) -> Result<BTreeMap<String, String>, HerderError> {
+        Herder::config(self, name)
+    }
+    fn status(&self, name: &str) -> Result<Value, HerderError> {
+        Herder::status(self, name)
+    }
+    fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError> {
+        Herder::task_status(self, name, task)
+    }
+    fn tasks(&self, name: &str) -> Result<Value, HerderError> {
+        Herder::tasks(self, name)
+    }
+    fn pause(&self, name: &str) -> Result<(), HerderError> {
+        Herder::pause(self, name)
+    }
+    fn resume(&self, name: &str) -> Result<(), HerderError> {
+        Herder::resume(self, name)
+    }
+    fn restart_connector(&self, name: &str) -> Result<(), HerderError> {
+        Herder::restart_connector(self, name)
+    }
+    fn restart_task(&self, name: &str, task: u32) -> Result<(), HerderError> {
+        Herder::restart_task(self, name, task)
+    }
+    fn restart_with_flags(
+        &self,
+        name: &str,
+        include_tasks: bool,
+        only_failed: bool,
+    ) -> Result<Value, HerderError> {
+        let status = self.status(name)?;
+        let connector_failed = status["connector"]["state"] == "FAILED";
+        if !only_failed || connector_failed {
+            self.restart_connector(name)?;
+        }
+        if include_tasks && let Some(tasks) = status["tasks"].as_array() {
+            for task in tasks {
+                let failed = task["state"] == "FAILED";
+                if let Some(id) = task["id"].as_u64()
+                    && (!only_failed || failed)
+                {
+                    self.restart_task(name, id as u32)?;
+                }
+            }
+        }
+        self.status(name)
+    }
+    fn delete(&self, name: &str) -> Result<(), HerderError> {
+        Herder::delete(self, name)
+    }
+    fn plugins(&self, connectors_only: bool) -> Vec<Value> {
+        Herder::plugins(self, connectors_only)
+    }
+    fn put_task_configs(
+        &self,
+        _name: &str,
+        _configs: Vec<BTreeMap<String, String>>,
+        _body: &[u8],
+        _signature: &super::api::RequestSignature,
+    ) -> Result<(), HerderError> {
+        Err(HerderError::BadRequest(
+            "Kafka Connect in standalone mode does not support externally setting task configurations.".into(),
+        ))
+    }
+}
+
+/// Validates a config for the connector plugin `class`, as the validate endpoint
+/// does (including the plugin's own `validate`).
+pub fn validate_config(
+    services: &WorkerServices,
+    class: &str,
+    props: &BTreeMap<String, String>,
+) -> Validation {
+    let plugin_checks = |plugin: &Arc<LoadedPlugin>,
+                         props: &BTreeMap<String, String>|
+     -> Vec<(String, String)> {
+        match Introspect::validate(plugin, &config_list(props)) {
+            Ok(problems) => problems.into_iter().map(|p| (p.key, p.message)).collect(),
+            Err(error) => vec![(
+                "connector.class".to_string(),
+                format!("plugin validation failed: {error}"),
+            )],
+        }
+    };
+    connector::validate(
+        &services.registry,
+        &services.config,
+        class,
+        props,
+        &plugin_checks,
+    )
+}
+
+/// The `ConfigInfos` body for `PUT /connector-plugins/{class}/config/validate`.
+pub fn validate_plugin_config(
+    services: &WorkerServices,
+    class: &str,
+    props: &BTreeMap<String, String>,
+) -> Result<ConfigInfos, HerderError> {
+    let known = services
+        .registry
+        .find(class)
+        .is_some_and(|p| matches!(p.kind, PluginKind::Source | PluginKind::Sink));
+    if !known {
+        return Err(HerderError::NotFound(unknown_class_message(
+            &services.registry,
+            class,
+            &[PluginKind::Source, PluginKind::Sink],
+        )));
+    }
+    Ok(validate_config(services, class, props).infos)
+}
+
+/// `GET /connector-plugins` entries.
+pub fn plugin_list(services: &WorkerServices, connectors_only: bool) -> Vec<Value> {
+    let mut out: Vec<Value> = services
+        .registry
+        .all()
+        .iter()
+        .filter(|p| !connectors_only || matches!(p.kind, PluginKind::Source | PluginKind::Sink))
+        .map(|p| {
+            json!({
+                "class": p.descriptor.name,
+                "type": p.kind.as_str(),
+                "version": p.descriptor.version,
+                "aliases": p.descriptor.aliases,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a["class"].as_str().cmp(&b["class"].as_str()));
+    out
+}
+
+/// Checks shared by both herders before a connector config is stored: a name and a
+/// `connector.class`. Returns the class.
+pub fn precheck_connector(
+    name: &str,
+    props: &BTreeMap<String, String>,
+) -> Result<String, HerderError> {
+    if name.trim().is_empty() {
+        return Err(HerderError::BadRequest(
+            "Connector name must not be empty".into(),
+        ));
+    }
+    match props
+        .get("connector.class")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        Some(c) => Ok(c.to_string()),
+        None => Err(HerderError::BadRequest(format!(
+            "Connector config {} contains no connector type (missing required configuration \"connector.class\")",
+            render_map(props)
+        ))),
+    }
+}
+
+/// Kafka Connect's `{"state","worker_id"[,"trace"]}` for one connector or task.
+pub fn status_json(status: &Status, worker_id: &str) -> Value {
+    let mut body = json!({"state": status.state, "worker_id": worker_id});
+    if let Some(trace) = status.trace.as_deref().filter(|t| !t.is_empty()) {
+        body["trace"] = json!(trace);
+    }
+    body
 }
 
 fn not_found(name: &str) -> HerderError {
     HerderError::NotFound(format!("Connector {name} not found"))
 }
 
-fn status_json(status: &Status, worker_id: &str) -> Value {
-    let mut body = json!({"state": status.state, "worker_id": worker_id});
-    if let Some(trace) = &status.trace {
-        body["trace"] = json!(trace);
-    }
-    body
-}
 
 fn render_map(props: &BTreeMap<String, String>) -> String {
     let inner: Vec<String> = props.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -1,6 +1,7 @@
 //! Worker and connector configuration, with Kafka Connect's property names.
 
 pub mod connector;
+pub mod distributed;
 pub mod properties;
 pub mod worker;
 

@@ -39,6 +39,8 @@ pub struct WorkerConfig {
     pub allowed_paths: Vec<PathBuf>,
     pub sandbox: SandboxLimits,
     pub cache_dir: PathBuf,
+    /// Set by `ferry distributed`: task ids are unique across the whole cluster.
+    pub distributed: bool,
 }
 
 /// Reads an integer-valued property.
@@ -146,6 +148,7 @@ impl WorkerConfig {
             allowed_paths,
             sandbox,
             cache_dir,
+            distributed: false,
         })
     }
 

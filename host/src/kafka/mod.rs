@@ -54,10 +54,14 @@ pub fn consumer_config(
         .or_else(|| static_membership(&worker.props).ok().flatten())
         .unwrap_or(true);
     if static_membership {
-        config.set(
-            "group.instance.id",
-            format!("{name}-{task}@{}", worker.worker_id()),
-        );
+        // In a cluster a task id is unique, and the worker that takes a task over
+        // takes over its membership at once; a standalone worker adds its own id.
+        let instance = if worker.distributed {
+            format!("{name}-{task}")
+        } else {
+            format!("{name}-{task}@{}", worker.worker_id())
+        };
+        config.set("group.instance.id", instance);
     }
     apply(&mut config, &worker.with_prefix("consumer."));
     apply(&mut config, &strip_prefix(connector, "consumer.override."));

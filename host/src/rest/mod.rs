@@ -2,6 +2,7 @@
 //! body, so existing Kafka Connect tooling works unchanged.
 
 pub mod error;
+pub mod forward;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,13 +17,15 @@ use axum::routing::{get, post, put};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::cluster::{Herder, HerderError};
+use crate::cluster::{HerderApi, HerderError, RequestSignature};
 pub use error::RestError;
 
 /// Shared state of the REST handlers.
 #[derive(Clone)]
 pub struct RestState {
-    pub herder: Arc<Herder>,
+    pub herder: Arc<dyn HerderApi>,
+    /// Client for requests forwarded to other workers.
+    pub http: reqwest::Client,
     /// Filled in once the broker answers; `null` until then.
     pub kafka_cluster_id: Arc<std::sync::OnceLock<String>>,
 }
@@ -40,7 +43,10 @@ pub fn router(state: RestState) -> Router {
         )
         .route("/connectors/{name}/config", get(get_config).put(put_config))
         .route("/connectors/{name}/status", get(connector_status))
-        .route("/connectors/{name}/tasks", get(connector_tasks))
+        .route(
+            "/connectors/{name}/tasks",
+            get(connector_tasks).post(put_task_configs),
+        )
         .route("/connectors/{name}/tasks/{task}/status", get(task_status))
         .route(
             "/connectors/{name}/tasks/{task}/restart",
@@ -53,6 +59,10 @@ pub fn router(state: RestState) -> Router {
         .route("/connector-plugins/{plugin}/config/validate", put(validate))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            forward::forwarding,
+        ))
         .with_state(state)
 }
 
@@ -103,7 +113,7 @@ async fn list_connectors(
         .collect();
     let herder = state.herder.clone();
     blocking(move || {
-        let names = herder.connector_names();
+        let names = herder.connector_names()?;
         if expand.is_empty() {
             return Ok(json!(names));
         }
@@ -349,25 +359,8 @@ async fn restart_connector(
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     // KIP-745: restart the connector and (failed) tasks, answer 202 with the status.
-    let status = blocking(move || {
-        let status = herder.status(&name)?;
-        let connector_failed = status["connector"]["state"] == "FAILED";
-        if !only_failed || connector_failed {
-            herder.restart_connector(&name)?;
-        }
-        if include_tasks && let Some(tasks) = status["tasks"].as_array() {
-            for task in tasks {
-                let failed = task["state"] == "FAILED";
-                if let Some(id) = task["id"].as_u64()
-                    && (!only_failed || failed)
-                {
-                    herder.restart_task(&name, id as u32)?;
-                }
-            }
-        }
-        herder.status(&name)
-    })
-    .await?;
+    let status =
+        blocking(move || herder.restart_with_flags(&name, include_tasks, only_failed)).await?;
     Ok((StatusCode::ACCEPTED, Json(status)).into_response())
 }
 
@@ -400,4 +393,31 @@ async fn validate(
     let herder = state.herder.clone();
     let infos = blocking(move || herder.validate_for_plugin(&plugin, &config)).await?;
     Ok(Json(serde_json::to_value(infos).unwrap_or(Value::Null)))
+}
+
+/// Internal endpoint: a worker running a connector hands the leader its task configs.
+async fn put_task_configs(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode> {
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let signature = RequestSignature {
+        signature: header("x-connect-authorization"),
+        algorithm: header("x-connect-request-signature-algorithm"),
+    };
+    let value = parse_json(&body)?;
+    let list = value
+        .as_array()
+        .ok_or_else(|| RestError::bad_request("Task configs must be a JSON array of objects"))?;
+    let configs = list.iter().map(config_map).collect::<Result<Vec<_>>>()?;
+    let herder = state.herder.clone();
+    blocking(move || herder.put_task_configs(&name, configs, &body, &signature)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

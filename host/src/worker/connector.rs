@@ -68,6 +68,31 @@ pub struct ConnectorRuntime {
     tasks: Vec<TaskHandle>,
     /// Set by the connector's `host.request-reconfiguration` call.
     reconfigure: Arc<AtomicBool>,
+    /// False in a cluster, where tasks run wherever the group assigns them.
+    runs_tasks: bool,
+}
+
+/// Spawns one task of `resolved` with `config`.
+pub fn spawn_task(
+    resolved: &Arc<ResolvedConnector>,
+    services: &Arc<WorkerServices>,
+    id: u32,
+    config: BTreeMap<String, String>,
+    paused: bool,
+) -> TaskHandle {
+    let args = TaskArgs {
+        connector: resolved.clone(),
+        task_id: id,
+        config,
+        services: services.clone(),
+        status: SharedStatus::new(State::Unassigned),
+        signals: Signals::new(paused),
+    };
+    let run = match resolved.kind() {
+        PluginKind::Source => super::source::run,
+        _ => super::sink::run,
+    };
+    task::spawn(args, run)
 }
 
 impl ConnectorRuntime {
@@ -76,6 +101,25 @@ impl ConnectorRuntime {
         resolved: Arc<ResolvedConnector>,
         services: Arc<WorkerServices>,
         paused: bool,
+    ) -> Self {
+        Self::start_with(resolved, services, paused, true)
+    }
+
+    /// Starts only the connector instance: its task configs are computed here but
+    /// run wherever the cluster assigns them.
+    pub fn start_connector_only(
+        resolved: Arc<ResolvedConnector>,
+        services: Arc<WorkerServices>,
+        paused: bool,
+    ) -> Self {
+        Self::start_with(resolved, services, paused, false)
+    }
+
+    fn start_with(
+        resolved: Arc<ResolvedConnector>,
+        services: Arc<WorkerServices>,
+        paused: bool,
+        runs_tasks: bool,
     ) -> Self {
         let mut runtime = Self {
             resolved,
@@ -86,6 +130,7 @@ impl ConnectorRuntime {
             task_configs: Vec::new(),
             tasks: Vec::new(),
             reconfigure: Arc::new(AtomicBool::new(false)),
+            runs_tasks,
         };
         runtime.start_connector();
         runtime.start_tasks();
@@ -162,22 +207,13 @@ impl ConnectorRuntime {
     }
 
     fn spawn_task(&self, id: u32, config: BTreeMap<String, String>) -> TaskHandle {
-        let args = TaskArgs {
-            connector: self.resolved.clone(),
-            task_id: id,
-            config,
-            services: self.services.clone(),
-            status: SharedStatus::new(State::Unassigned),
-            signals: Signals::new(self.paused),
-        };
-        let run = match self.kind() {
-            PluginKind::Source => super::source::run,
-            _ => super::sink::run,
-        };
-        task::spawn(args, run)
+        spawn_task(&self.resolved, &self.services, id, config, self.paused)
     }
 
     fn start_tasks(&mut self) {
+        if !self.runs_tasks {
+            return;
+        }
         self.tasks = self
             .task_configs
             .iter()

@@ -1,0 +1,174 @@
+//! Distributed-mode worker properties, with Kafka Connect's names and defaults.
+
+use std::time::Duration;
+
+use super::worker::{WorkerConfig, WorkerConfigError, parse_number};
+use crate::cluster::protocol::SubProtocol;
+
+/// One internal topic: name, partitions (-1 = broker default) and replication factor.
+#[derive(Clone, Debug)]
+pub struct TopicSettings {
+    pub name: String,
+    pub partitions: i32,
+    pub replication_factor: i16,
+}
+
+/// Everything `ferry distributed` needs beyond the common worker properties.
+#[derive(Clone, Debug)]
+pub struct DistributedConfig {
+    pub group_id: String,
+    pub config_topic: TopicSettings,
+    pub offset_topic: TopicSettings,
+    pub status_topic: TopicSettings,
+    pub session_timeout: Duration,
+    pub heartbeat_interval: Duration,
+    pub rebalance_timeout: Duration,
+    pub scheduled_rebalance_max_delay: Duration,
+    pub protocol: SubProtocol,
+    /// `inter.worker.key.ttl.ms`: how long a session key signs requests.
+    pub key_ttl: Duration,
+}
+
+fn required(worker: &WorkerConfig, key: &'static str) -> Result<String, WorkerConfigError> {
+    worker
+        .props
+        .get(key)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or(WorkerConfigError::Missing(key))
+}
+
+fn millis(worker: &WorkerConfig, key: &str, default: u64) -> Result<Duration, WorkerConfigError> {
+    let value: Option<i64> = parse_number(&worker.props, key)?;
+    match value {
+        None => Ok(Duration::from_millis(default)),
+        Some(v) if v >= 0 => Ok(Duration::from_millis(v as u64)),
+        Some(v) => Err(WorkerConfigError::Invalid {
+            key: key.to_string(),
+            value: v.to_string(),
+            reason: "Value must be at least 0".into(),
+        }),
+    }
+}
+
+fn topic(
+    worker: &WorkerConfig,
+    prefix: &'static str,
+    topic_key: &'static str,
+    default_partitions: i32,
+) -> Result<TopicSettings, WorkerConfigError> {
+    let name = required(worker, topic_key)?;
+    let partitions_key = format!("{prefix}.partitions");
+    let partitions: i32 = parse_number(&worker.props, &partitions_key)?.unwrap_or(default_partitions);
+    if partitions == 0 || partitions < -1 {
+        return Err(WorkerConfigError::Invalid {
+            key: partitions_key,
+            value: partitions.to_string(),
+            reason: "Number of partitions must be positive, or -1 to use the broker's default"
+                .into(),
+        });
+    }
+    let replication_key = format!("{prefix}.replication.factor");
+    let replication_factor: i16 = parse_number(&worker.props, &replication_key)?.unwrap_or(3);
+    if replication_factor == 0 || replication_factor < -1 {
+        return Err(WorkerConfigError::Invalid {
+            key: replication_key,
+            value: replication_factor.to_string(),
+            reason: "Positive number not larger than the number of brokers in the Kafka cluster, or -1 to use the broker's default".into(),
+        });
+    }
+    Ok(TopicSettings {
+        name,
+        partitions,
+        replication_factor,
+    })
+}
+
+impl DistributedConfig {
+    pub fn from_worker(worker: &WorkerConfig) -> Result<Self, WorkerConfigError> {
+        let protocol = match worker
+            .props
+            .get("connect.protocol")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("sessioned") => SubProtocol::Sessioned,
+            Some("compatible") => SubProtocol::Compatible,
+            Some("eager") => SubProtocol::Eager,
+            Some(other) => {
+                return Err(WorkerConfigError::Invalid {
+                    key: "connect.protocol".into(),
+                    value: other.to_string(),
+                    reason: "String must be one of: eager, compatible, sessioned".into(),
+                });
+            }
+        };
+        let mut config_topic = topic(worker, "config.storage", "config.storage.topic", 1)?;
+        // The config log needs one partition to keep its order.
+        config_topic.partitions = 1;
+        Ok(Self {
+            group_id: required(worker, "group.id")?,
+            config_topic,
+            offset_topic: topic(worker, "offset.storage", "offset.storage.topic", 25)?,
+            status_topic: topic(worker, "status.storage", "status.storage.topic", 5)?,
+            session_timeout: millis(worker, "session.timeout.ms", 10_000)?,
+            heartbeat_interval: millis(worker, "heartbeat.interval.ms", 3_000)?,
+            rebalance_timeout: millis(worker, "rebalance.timeout.ms", 60_000)?,
+            scheduled_rebalance_max_delay: millis(
+                worker,
+                "scheduled.rebalance.max.delay.ms",
+                300_000,
+            )?,
+            protocol,
+            key_ttl: millis(worker, "inter.worker.key.ttl.ms", 3_600_000)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn worker(extra: &[(&str, &str)]) -> WorkerConfig {
+        let mut props: BTreeMap<String, String> = [
+            ("group.id", "g"),
+            ("config.storage.topic", "c"),
+            ("offset.storage.topic", "o"),
+            ("status.storage.topic", "s"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in extra {
+            props.insert(k.to_string(), v.to_string());
+        }
+        WorkerConfig::from_props(props).expect("worker config")
+    }
+
+    #[test]
+    fn defaults_are_kafka_connects() {
+        let config = DistributedConfig::from_worker(&worker(&[])).expect("valid");
+        assert_eq!(config.session_timeout, Duration::from_secs(10));
+        assert_eq!(config.heartbeat_interval, Duration::from_secs(3));
+        assert_eq!(config.rebalance_timeout, Duration::from_secs(60));
+        assert_eq!(config.scheduled_rebalance_max_delay, Duration::from_secs(300));
+        assert_eq!(config.offset_topic.partitions, 25);
+        assert_eq!(config.status_topic.partitions, 5);
+        assert_eq!(config.config_topic.partitions, 1);
+        assert_eq!(config.offset_topic.replication_factor, 3);
+        assert_eq!(config.protocol, SubProtocol::Sessioned);
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let error = DistributedConfig::from_worker(&worker(&[("status.storage.partitions", "0")]))
+            .expect_err("invalid");
+        assert!(error.to_string().contains("status.storage.partitions"), "{error}");
+        let mut props = worker(&[]).props;
+        props.remove("group.id");
+        let error = DistributedConfig::from_worker(&WorkerConfig::from_props(props).expect("ok"))
+            .expect_err("missing");
+        assert!(error.to_string().contains("group.id"), "{error}");
+    }
+}
