@@ -70,6 +70,8 @@ struct MemberView {
     rebalancing: bool,
     /// None until the first assignment (and after membership is lost).
     owned: Option<Work>,
+    /// Revoked work still shutting down: reported as owned until it has stopped.
+    stopping: Work,
     /// The config offset the last assignment was computed at.
     config_offset: i64,
     /// Leader only: who owns what after the last round (member id → url, work).
@@ -124,6 +126,8 @@ pub struct DistributedHerder {
     stop: AtomicBool,
     http: reqwest::Client,
     runtime: tokio::runtime::Handle,
+    /// This herder, for threads it starts.
+    me: std::sync::Weak<DistributedHerder>,
 }
 
 impl DistributedHerder {
@@ -143,7 +147,8 @@ impl DistributedHerder {
             .map_err(|e| HerderError::Internal(format!("cannot read the status log: {e}")))?;
         let url = services.config.advertised_url.clone();
         let worker_id = services.config.worker_id();
-        let herder = Arc::new(Self {
+        let herder = Arc::new_cyclic(|me| Self {
+            me: me.clone(),
             services,
             settings,
             url,
@@ -413,7 +418,8 @@ impl DistributedHerder {
         let (owned, offset) = {
             let member = lock(&self.member);
             match &member.owned {
-                Some(owned) => (owned.clone(), member.config_offset),
+                // Work still stopping from an earlier revocation starts once it stopped.
+                Some(owned) => (minus(owned, &member.stopping), member.config_offset),
                 None => return,
             }
         };
@@ -620,6 +626,41 @@ impl DistributedHerder {
             self.start_local_task(name, task, props, config, &snapshot);
         }
         true
+    }
+
+    /// Stops revoked work off the membership thread (tasks flush and commit, which
+    /// takes a while), then asks for the rejoin that lets the leader hand it out.
+    fn stop_revoked(&self, revoked: Work) {
+        tracing::info!(
+            connectors = ?revoked.connectors,
+            tasks = ?revoked.tasks,
+            "stopping revoked work"
+        );
+        {
+            let mut member = lock(&self.member);
+            member.stopping = plus(&member.stopping, &revoked);
+        }
+        let Some(herder) = self.me.upgrade() else {
+            return;
+        };
+        let spawned = std::thread::Builder::new()
+            .name("ferry-revoke".into())
+            .spawn(move || {
+                let tasks: BTreeSet<(String, u32)> = revoked.tasks.clone();
+                herder.stop_local_tasks(|c, i| tasks.contains(&(c.to_string(), i)), true);
+                for connector in &revoked.connectors {
+                    herder.stop_local_connector(connector, true);
+                }
+                {
+                    let mut member = lock(&herder.member);
+                    member.stopping = minus(&member.stopping, &revoked);
+                }
+                herder.request_rejoin();
+                herder.wake();
+            });
+        if let Err(error) = spawned {
+            tracing::error!("cannot start a thread to stop revoked work: {error}");
+        }
     }
 
     fn stop_all_local(&self, report: bool) {
@@ -1026,7 +1067,7 @@ impl GroupListener for DistributedHerder {
             allocation.leader = member.leader_id.clone();
             allocation.leader_url = member.leader_url.clone();
             allocation.config_offset = member.config_offset;
-            allocation.assigned = owned.clone();
+            allocation.assigned = plus(owned, &member.stopping);
             allocation
         });
         WorkerState {
@@ -1176,16 +1217,7 @@ impl GroupListener for DistributedHerder {
             assignment.revoked.clone()
         };
         if !revoked.is_empty() {
-            tracing::info!(
-                connectors = ?revoked.connectors,
-                tasks = ?revoked.tasks,
-                "stopping revoked work"
-            );
-            let tasks: BTreeSet<(String, u32)> = revoked.tasks.clone();
-            self.stop_local_tasks(|c, i| tasks.contains(&(c.to_string(), i)), true);
-            for connector in &revoked.connectors {
-                self.stop_local_connector(connector, true);
-            }
+            self.stop_revoked(revoked.clone());
         }
         let owned = if protocol == SubProtocol::Eager {
             assignment.assigned.clone()

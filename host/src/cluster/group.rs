@@ -51,8 +51,10 @@ pub trait GroupListener: Send + Sync {
         generation: i32,
         members: &[(String, WorkerState)],
     ) -> BTreeMap<String, Assignment>;
-    /// The assignment for this member. Revoked work must be stopped before this
-    /// returns: the next join reports what is still owned.
+    /// The assignment for this member. Must return quickly (the membership thread
+    /// cannot rejoin while it runs): revoked work is stopped in the background, still
+    /// reported as owned until it has stopped, and the listener asks for the rejoin
+    /// that hands it out once it has.
     fn on_assigned(
         &self,
         protocol: SubProtocol,
@@ -178,6 +180,9 @@ struct Member {
     joined: bool,
     rejoin_at: Option<Instant>,
     last_heartbeat_ok: Instant,
+    /// The coordinator said a rebalance is in progress: the next join must bring a
+    /// new generation.
+    rebalance_signalled: bool,
 }
 
 impl Member {
@@ -194,6 +199,7 @@ impl Member {
             joined: false,
             rejoin_at: None,
             last_heartbeat_ok: Instant::now(),
+            rebalance_signalled: false,
         }
     }
 
@@ -261,6 +267,7 @@ impl Member {
             RoundError::Kafka(ResponseError::RebalanceInProgress) => {
                 tracing::debug!("rebalance in progress; rejoining");
                 self.joined = false;
+                self.rebalance_signalled = true;
             }
             RoundError::Kafka(
                 ResponseError::UnknownMemberId
@@ -387,6 +394,24 @@ impl Member {
                 None => break response,
             }
         };
+        let signalled = std::mem::take(&mut self.rebalance_signalled);
+        if signalled && self.generation >= 0 && response.generation_id == self.generation {
+            // A coordinator that reported a rebalance must answer the rejoin with a
+            // new generation. Some brokers (Tansu 0.6) drop an expired member without
+            // starting one, which would leave its work unassigned: rejoin as a new
+            // member, which always starts a rebalance.
+            tracing::warn!(
+                generation = self.generation,
+                "the coordinator reported a rebalance but kept the generation; rejoining as a new member"
+            );
+            self.leave();
+            self.member_id.clear();
+            self.generation = -1;
+            self.joined = false;
+            return Err(RoundError::Other(
+                "rebalance without a new generation".into(),
+            ));
+        }
         self.member_id = response.member_id.to_string();
         self.generation = response.generation_id;
         let protocol_name = response.protocol_name.as_deref().unwrap_or("").to_string();
@@ -436,15 +461,13 @@ impl Member {
             ));
         }
         let assignment = protocol::decode_assignment(&response.assignment)?;
-        let revoked = !assignment.revoked.is_empty();
         let mismatch = assignment.error != protocol::NO_ERROR;
         let delay = assignment.delay_ms;
         self.listener
             .on_assigned(self.protocol, &self.member_id, self.generation, assignment);
         self.joined = true;
         self.last_heartbeat_ok = Instant::now();
-        if revoked || mismatch {
-            // Revoked work is stopped; rejoin so the leader can hand it out.
+        if mismatch {
             self.control.rejoin.store(true, Ordering::SeqCst);
         } else if delay > 0 {
             self.rejoin_at = Some(Instant::now() + Duration::from_millis(delay as u64));
