@@ -194,6 +194,8 @@ fn spread(counts: &BTreeMap<String, usize>) -> usize {
 #[derive(Default, Debug)]
 struct Seen {
     seqnos: BTreeMap<u64, Vec<u64>>,
+    /// (source task, seqno) → the (partition, offset) of each delivery.
+    deliveries: BTreeMap<(u64, u64), Vec<(i64, i64)>>,
     positions: BTreeSet<(i64, i64)>,
     files_per_task: BTreeMap<u64, usize>,
 }
@@ -218,6 +220,10 @@ impl Seen {
                 if let (Some(key), Some(seqno)) = (record["key"].as_u64(), record["seqno"].as_u64())
                 {
                     seen.seqnos.entry(key).or_default().push(seqno);
+                    seen.deliveries.entry((key, seqno)).or_default().push((
+                        record["partition"].as_i64().unwrap_or(-1),
+                        record["offset"].as_i64().unwrap_or(-1),
+                    ));
                 }
                 if let (Some(p), Some(o)) = (record["partition"].as_i64(), record["offset"].as_i64())
                 {
@@ -240,6 +246,19 @@ impl Seen {
             }
         }
         gaps
+    }
+
+    /// Duplicates split by cause: (the sink was given the same record twice, the
+    /// source produced the same seqno twice).
+    fn duplicate_causes(&self) -> (usize, usize) {
+        let mut redelivered = 0;
+        let mut reproduced = 0;
+        for positions in self.deliveries.values().filter(|p| p.len() > 1) {
+            let distinct = positions.iter().collect::<BTreeSet<_>>().len();
+            reproduced += distinct - 1;
+            redelivered += positions.len() - distinct;
+        }
+        (redelivered, reproduced)
     }
 
     fn duplicates(&self) -> usize {
@@ -563,11 +582,14 @@ fn bounce(hard: bool) {
     let seen = drain(&mut cluster, &topic);
     let gaps = seen.gaps();
     let duplicates = seen.duplicates();
+    let (redelivered, reproduced) = seen.duplicate_causes();
     report(&format!(
-        "distributed bounce ({}): {} records, {} duplicates, gaps {:?}",
+        "distributed bounce ({}): {} records, {} duplicates ({} redelivered to the sink, {} produced twice by the source), gaps {:?}",
         if hard { "kill -9" } else { "clean stop" },
         seen.positions.len(),
         duplicates,
+        redelivered,
+        reproduced,
         gaps
     ));
     assert!(gaps.is_empty(), "gaps: {gaps:?}");

@@ -1134,6 +1134,26 @@ impl GroupListener for DistributedHerder {
                     .unwrap_or_default(),
             })
             .collect();
+        // A member's metadata can predate the assignment it last received (a
+        // coordinator may complete a round without waiting for every member to
+        // rejoin): what this leader gave a member that is still here counts as owned,
+        // so it is never handed to a second worker.
+        // It is sent that work again, in case it never received it.
+        let mut assignor_members = assignor_members;
+        let mut unclaimed: BTreeMap<String, Work> = BTreeMap::new();
+        {
+            let state = lock(&self.assignor);
+            for member in &mut assignor_members {
+                if let Some(previous) = state.allocation().get(&member.id) {
+                    let missing = minus(&from_assignor(previous), &from_assignor(&member.owned));
+                    if !missing.is_empty() {
+                        tracing::debug!(member = %member.id, ?missing, "member metadata predates its last assignment");
+                        unclaimed.insert(member.id.clone(), missing);
+                    }
+                    member.owned.merge(previous);
+                }
+            }
+        }
         let max_delay = self.settings.scheduled_rebalance_max_delay.as_millis() as u64;
         let outcome = assignor::assign(
             &mut lock(&self.assignor),
@@ -1179,6 +1199,9 @@ impl GroupListener for DistributedHerder {
                     out.assigned = from_assignor(&a.assigned);
                     out.revoked = from_assignor(&a.revoked);
                     out.delay_ms = a.delay_ms as i32;
+                    if let Some(missing) = unclaimed.get(id) {
+                        out.assigned = plus(&out.assigned, &minus(missing, &out.revoked));
+                    }
                 }
                 (id.clone(), out)
             })
@@ -1241,7 +1264,7 @@ impl GroupListener for DistributedHerder {
 
     fn on_lost(&self) {
         tracing::warn!("membership lost: stopping all work on this worker");
-        self.stop_all_local(false);
+        self.stop_all_local(true);
         let mut member = lock(&self.member);
         member.owned = None;
         member.allocation.clear();

@@ -275,12 +275,9 @@ impl Member {
                 | ResponseError::FencedInstanceId,
             ) => {
                 tracing::info!("lost group membership ({error}); stopping all work and rejoining");
-                if matches!(
-                    error,
-                    RoundError::Kafka(ResponseError::UnknownMemberId)
-                ) {
-                    self.member_id.clear();
-                }
+                // Everything was stopped: come back as a new member, so the leader
+                // does not take this member's old work for still running.
+                self.member_id.clear();
                 self.generation = -1;
                 self.joined = false;
                 self.listener.on_lost();
