@@ -444,12 +444,36 @@ impl DistributedHerder {
                 .collect();
             (connectors, tasks)
         };
+        // A revocation may have arrived since `owned` was read: check again just
+        // before starting anything.
+        let still_mine = |connector: &str, task: Option<u32>| {
+            let member = lock(&self.member);
+            let Some(owned) = member.owned.as_ref() else {
+                return false;
+            };
+            match task {
+                None => {
+                    owned.connectors.contains(connector)
+                        && !member.stopping.connectors.contains(connector)
+                }
+                Some(t) => {
+                    let id = (connector.to_string(), t);
+                    owned.tasks.contains(&id) && !member.stopping.tasks.contains(&id)
+                }
+            }
+        };
         for name in missing_connectors {
+            if !still_mine(&name, None) {
+                continue;
+            }
             if let Some(props) = snapshot.connectors.get(&name) {
                 self.start_local_connector(&name, props, &snapshot);
             }
         }
         for (name, task) in missing_tasks {
+            if !still_mine(&name, Some(task)) {
+                continue;
+            }
             if let (Some(props), Some(config)) = (
                 snapshot.connectors.get(&name),
                 snapshot.task_config(&name, task),
@@ -1029,6 +1053,15 @@ fn work_of(snapshot: &ConfigSnapshot) -> assignor::Work {
         .collect()
 }
 
+/// `host:port` of a worker's advertised REST URL, as its statuses name it.
+fn worker_id_of(url: &str) -> String {
+    url.trim_end_matches('/')
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .to_string()
+}
+
 fn to_assignor(work: &Work) -> assignor::Assignment {
     assignor::Assignment {
         connectors: work.connectors.clone(),
@@ -1152,6 +1185,53 @@ impl GroupListener for DistributedHerder {
                     }
                     member.owned.merge(previous);
                 }
+            }
+        }
+        // A new leader has no memory of the last round: work nobody claims that the
+        // status log shows running on a member still here is that member's (and is
+        // sent to it again).
+        if let Err(error) = self.statuses.refresh() {
+            tracing::warn!("leader cannot read the status log: {error}");
+        }
+        let claimed = assignor_members
+            .iter()
+            .fold(Work::default(), |all, m| plus(&all, &from_assignor(&m.owned)));
+        let by_worker: BTreeMap<String, usize> = assignor_members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (worker_id_of(&m.url), i))
+            .collect();
+        let runs = |record: Option<StatusRecord>| -> Option<usize> {
+            let record = record?;
+            let active = matches!(
+                record.state,
+                State::Running | State::Paused | State::Failed | State::Restarting
+            );
+            active.then(|| by_worker.get(&record.worker_id).copied()).flatten()
+        };
+        for (connector, count) in &work {
+            let mut found = Work::default();
+            let mut owners = Vec::new();
+            if !claimed.connectors.contains(connector)
+                && let Some(i) = runs(self.statuses.connector(connector))
+            {
+                found.connectors.insert(connector.clone());
+                owners.push((i, Work { connectors: found.connectors.clone(), tasks: BTreeSet::new() }));
+            }
+            let statuses = self.statuses.tasks(connector);
+            for task in 0..*count {
+                let id = (connector.clone(), task);
+                if !claimed.tasks.contains(&id)
+                    && let Some(i) = runs(statuses.get(&task).cloned())
+                {
+                    owners.push((i, Work { connectors: BTreeSet::new(), tasks: BTreeSet::from([id]) }));
+                }
+            }
+            for (i, work) in owners {
+                let member = &mut assignor_members[i];
+                member.owned.merge(&to_assignor(&work));
+                let entry = unclaimed.entry(member.id.clone()).or_default();
+                *entry = plus(entry, &work);
             }
         }
         let max_delay = self.settings.scheduled_rebalance_max_delay.as_millis() as u64;
