@@ -510,11 +510,13 @@ impl DistributedHerder {
         tracing::info!(connector = name, "starting connector");
         let entry = match self.resolve(props) {
             Ok(resolved) => LocalConnector {
-                runtime: Some(Arc::new(Mutex::new(ConnectorRuntime::start_connector_only(
-                    Arc::new(resolved),
-                    self.services.clone(),
-                    paused,
-                )))),
+                runtime: Some(Arc::new(Mutex::new(
+                    ConnectorRuntime::start_connector_only(
+                        Arc::new(resolved),
+                        self.services.clone(),
+                        paused,
+                    ),
+                ))),
                 failure: None,
                 props: props.clone(),
                 published: None,
@@ -581,9 +583,8 @@ impl DistributedHerder {
             None => self.statuses.connector(connector),
             Some(t) => self.statuses.tasks(connector).get(&t).cloned(),
         };
-        let safe = cached.is_none_or(|c| {
-            c.worker_id == self.worker_id || c.generation <= record.generation
-        });
+        let safe = cached
+            .is_none_or(|c| c.worker_id == self.worker_id || c.generation <= record.generation);
         if !safe {
             return;
         }
@@ -757,7 +758,9 @@ impl DistributedHerder {
             )
         };
         if leader {
-            return self.write_task_configs(name, configs).map_err(|e| e.to_string());
+            return self
+                .write_task_configs(name, configs)
+                .map_err(|e| e.to_string());
         }
         if leader_url.is_empty() {
             return Err("Request to leader to reconfigure connector tasks failed because the URL of the leader's REST interface is empty!".into());
@@ -813,7 +816,11 @@ impl DistributedHerder {
         self.configs
             .put_task_configs(name, configs)
             .map_err(|e| HerderError::Internal(format!("cannot write task configs: {e}")))?;
-        tracing::info!(connector = name, tasks = configs.len(), "task configs written");
+        tracing::info!(
+            connector = name,
+            tasks = configs.len(),
+            "task configs written"
+        );
         self.refresh()?;
         self.wake();
         Ok(())
@@ -871,7 +878,9 @@ impl DistributedHerder {
                         }
                     }
                 }
-                Err(error) => tracing::warn!(connector = %name, ?task, "cannot write status: {error}"),
+                Err(error) => {
+                    tracing::warn!(connector = %name, ?task, "cannot write status: {error}")
+                }
             }
         }
     }
@@ -987,7 +996,11 @@ impl DistributedHerder {
         })
     }
 
-    fn verify_signature(&self, body: &[u8], signature: &RequestSignature) -> Result<(), HerderError> {
+    fn verify_signature(
+        &self,
+        body: &[u8],
+        signature: &RequestSignature,
+    ) -> Result<(), HerderError> {
         if lock(&self.member).protocol != Some(SubProtocol::Sessioned) {
             return Ok(());
         }
@@ -1193,9 +1206,9 @@ impl GroupListener for DistributedHerder {
         if let Err(error) = self.statuses.refresh() {
             tracing::warn!("leader cannot read the status log: {error}");
         }
-        let claimed = assignor_members
-            .iter()
-            .fold(Work::default(), |all, m| plus(&all, &from_assignor(&m.owned)));
+        let claimed = assignor_members.iter().fold(Work::default(), |all, m| {
+            plus(&all, &from_assignor(&m.owned))
+        });
         let by_worker: BTreeMap<String, usize> = assignor_members
             .iter()
             .enumerate()
@@ -1207,7 +1220,9 @@ impl GroupListener for DistributedHerder {
                 record.state,
                 State::Running | State::Paused | State::Failed | State::Restarting
             );
-            active.then(|| by_worker.get(&record.worker_id).copied()).flatten()
+            active
+                .then(|| by_worker.get(&record.worker_id).copied())
+                .flatten()
         };
         for (connector, count) in &work {
             let mut found = Work::default();
@@ -1216,7 +1231,13 @@ impl GroupListener for DistributedHerder {
                 && let Some(i) = runs(self.statuses.connector(connector))
             {
                 found.connectors.insert(connector.clone());
-                owners.push((i, Work { connectors: found.connectors.clone(), tasks: BTreeSet::new() }));
+                owners.push((
+                    i,
+                    Work {
+                        connectors: found.connectors.clone(),
+                        tasks: BTreeSet::new(),
+                    },
+                ));
             }
             let statuses = self.statuses.tasks(connector);
             for task in 0..*count {
@@ -1224,7 +1245,13 @@ impl GroupListener for DistributedHerder {
                 if !claimed.tasks.contains(&id)
                     && let Some(i) = runs(statuses.get(&task).cloned())
                 {
-                    owners.push((i, Work { connectors: BTreeSet::new(), tasks: BTreeSet::from([id]) }));
+                    owners.push((
+                        i,
+                        Work {
+                            connectors: BTreeSet::new(),
+                            tasks: BTreeSet::from([id]),
+                        },
+                    ));
                 }
             }
             for (i, work) in owners {
@@ -1401,7 +1428,8 @@ impl HerderApi for DistributedHerder {
 
     fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
         let snapshot = self.snapshot_with(name)?;
-        self.info_from(name, &snapshot).ok_or_else(|| not_found(name))
+        self.info_from(name, &snapshot)
+            .ok_or_else(|| not_found(name))
     }
 
     fn config(&self, name: &str) -> Result<BTreeMap<String, String>, HerderError> {
@@ -1442,9 +1470,14 @@ impl HerderApi for DistributedHerder {
     }
 
     fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError> {
-        let record = self.statuses.tasks(name).get(&task).cloned().ok_or_else(|| {
-            HerderError::NotFound(format!("No status found for task {name}-{task}"))
-        })?;
+        let record = self
+            .statuses
+            .tasks(name)
+            .get(&task)
+            .cloned()
+            .ok_or_else(|| {
+                HerderError::NotFound(format!("No status found for task {name}-{task}"))
+            })?;
         let mut body = record_json(&record);
         body["id"] = json!(task);
         Ok(body)
@@ -1497,7 +1530,9 @@ impl HerderApi for DistributedHerder {
         self.refresh()?;
         let snapshot = self.configs.snapshot();
         if !snapshot.connectors.contains_key(name) || task >= snapshot.task_count(name) {
-            return Err(HerderError::NotFound(format!("Unknown task: {name}-{task}")));
+            return Err(HerderError::NotFound(format!(
+                "Unknown task: {name}-{task}"
+            )));
         }
         if self.restart_local_task(name, task) {
             return Ok(());
@@ -1523,9 +1558,9 @@ impl HerderApi for DistributedHerder {
         if !self.configs.snapshot().connectors.contains_key(name) {
             return Err(HerderError::NotFound(format!("Unknown connector: {name}")));
         }
-        let mut plan = self.status(name).map_err(|_| {
-            HerderError::NotFound(format!("Status for connector {name} not found"))
-        })?;
+        let mut plan = self
+            .status(name)
+            .map_err(|_| HerderError::NotFound(format!("Status for connector {name} not found")))?;
         let restarting = json!("RESTARTING");
         if !only_failed || plan["connector"]["state"] == "FAILED" {
             plan["connector"]["state"] = restarting.clone();

@@ -19,9 +19,7 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::StrBytes;
 
-use super::protocol::{
-    self, Assignment, PROTOCOL_TYPE, ProtocolError, SubProtocol, WorkerState,
-};
+use super::protocol::{self, Assignment, PROTOCOL_TYPE, ProtocolError, SubProtocol, WorkerState};
 use super::wire::{Connection, WireError};
 
 /// Group settings, with Kafka Connect's names and defaults.
@@ -321,17 +319,20 @@ impl Member {
         }
         let response = bootstrap.send(&request, version, Duration::from_secs(10))?;
         let (code, host, port) = if version >= 4 {
-            let coordinator = response
-                .coordinators
-                .first()
-                .ok_or_else(|| RoundError::Other("FindCoordinator returned no coordinator".into()))?;
+            let coordinator = response.coordinators.first().ok_or_else(|| {
+                RoundError::Other("FindCoordinator returned no coordinator".into())
+            })?;
             (
                 coordinator.error_code,
                 coordinator.host.to_string(),
                 coordinator.port,
             )
         } else {
-            (response.error_code, response.host.to_string(), response.port)
+            (
+                response.error_code,
+                response.host.to_string(),
+                response.port,
+            )
         };
         check(code)?;
         let addr = format!("{host}:{port}");
@@ -413,7 +414,9 @@ impl Member {
         self.generation = response.generation_id;
         let protocol_name = response.protocol_name.as_deref().unwrap_or("").to_string();
         self.protocol = SubProtocol::from_name(&protocol_name).ok_or_else(|| {
-            RoundError::Other(format!("the group chose unknown protocol '{protocol_name}'"))
+            RoundError::Other(format!(
+                "the group chose unknown protocol '{protocol_name}'"
+            ))
         })?;
         let leader = response.leader.to_string();
         tracing::info!(
@@ -502,7 +505,8 @@ impl Member {
         };
         let mut request = LeaveGroupRequest::default().with_group_id(group_id);
         if version >= 3 {
-            request = request.with_members(vec![MemberIdentity::default().with_member_id(member_id)]);
+            request =
+                request.with_members(vec![MemberIdentity::default().with_member_id(member_id)]);
         } else {
             request = request.with_member_id(member_id);
         }

@@ -430,17 +430,16 @@ pub fn validate_config(
     class: &str,
     props: &BTreeMap<String, String>,
 ) -> Validation {
-    let plugin_checks = |plugin: &Arc<LoadedPlugin>,
-                         props: &BTreeMap<String, String>|
-     -> Vec<(String, String)> {
-        match Introspect::validate(plugin, &config_list(props)) {
-            Ok(problems) => problems.into_iter().map(|p| (p.key, p.message)).collect(),
-            Err(error) => vec![(
-                "connector.class".to_string(),
-                format!("plugin validation failed: {error}"),
-            )],
-        }
-    };
+    let plugin_checks =
+        |plugin: &Arc<LoadedPlugin>, props: &BTreeMap<String, String>| -> Vec<(String, String)> {
+            match Introspect::validate(plugin, &config_list(props)) {
+                Ok(problems) => problems.into_iter().map(|p| (p.key, p.message)).collect(),
+                Err(error) => vec![(
+                    "connector.class".to_string(),
+                    format!("plugin validation failed: {error}"),
+                )],
+            }
+        };
     connector::validate(
         &services.registry,
         &services.config,
@@ -526,7 +525,6 @@ pub fn status_json(status: &Status, worker_id: &str) -> Value {
 fn not_found(name: &str) -> HerderError {
     HerderError::NotFound(format!("Connector {name} not found"))
 }
-
 
 fn render_map(props: &BTreeMap<String, String>) -> String {
     let inner: Vec<String> = props.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -7,12 +7,12 @@ pub mod config_log;
 pub mod distributed;
 pub mod file_offsets;
 pub mod group;
+pub mod herder;
 pub mod kafka_log;
 pub mod kafka_offsets;
 pub mod protocol;
 pub mod status_log;
 pub mod wire;
-pub mod herder;
 
 pub use api::{HerderApi, RequestSignature};
 pub use file_offsets::FileOffsetStore;

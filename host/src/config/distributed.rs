@@ -59,7 +59,8 @@ fn topic(
 ) -> Result<TopicSettings, WorkerConfigError> {
     let name = required(worker, topic_key)?;
     let partitions_key = format!("{prefix}.partitions");
-    let partitions: i32 = parse_number(&worker.props, &partitions_key)?.unwrap_or(default_partitions);
+    let partitions: i32 =
+        parse_number(&worker.props, &partitions_key)?.unwrap_or(default_partitions);
     if partitions == 0 || partitions < -1 {
         return Err(WorkerConfigError::Invalid {
             key: partitions_key,
@@ -152,7 +153,10 @@ mod tests {
         assert_eq!(config.session_timeout, Duration::from_secs(10));
         assert_eq!(config.heartbeat_interval, Duration::from_secs(3));
         assert_eq!(config.rebalance_timeout, Duration::from_secs(60));
-        assert_eq!(config.scheduled_rebalance_max_delay, Duration::from_secs(300));
+        assert_eq!(
+            config.scheduled_rebalance_max_delay,
+            Duration::from_secs(300)
+        );
         assert_eq!(config.offset_topic.partitions, 25);
         assert_eq!(config.status_topic.partitions, 5);
         assert_eq!(config.config_topic.partitions, 1);
@@ -164,7 +168,10 @@ mod tests {
     fn bad_values_name_the_key() {
         let error = DistributedConfig::from_worker(&worker(&[("status.storage.partitions", "0")]))
             .expect_err("invalid");
-        assert!(error.to_string().contains("status.storage.partitions"), "{error}");
+        assert!(
+            error.to_string().contains("status.storage.partitions"),
+            "{error}"
+        );
         let mut props = worker(&[]).props;
         props.remove("group.id");
         let error = DistributedConfig::from_worker(&WorkerConfig::from_props(props).expect("ok"))
