@@ -1225,16 +1225,14 @@ impl GroupListener for DistributedHerder {
                 .flatten()
         };
         for (connector, count) in &work {
-            let mut found = Work::default();
             let mut owners = Vec::new();
             if !claimed.connectors.contains(connector)
                 && let Some(i) = runs(self.statuses.connector(connector))
             {
-                found.connectors.insert(connector.clone());
                 owners.push((
                     i,
                     Work {
-                        connectors: found.connectors.clone(),
+                        connectors: BTreeSet::from([connector.clone()]),
                         tasks: BTreeSet::new(),
                     },
                 ));

@@ -3,7 +3,6 @@
 //! moved to another worker (or a Kafka Connect worker) resumes where it stopped.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::Value;
@@ -148,13 +147,12 @@ impl OffsetStore for KafkaOffsetStore {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_deref().map(str::as_bytes)))
             .collect();
-        self.log.send_all(&borrowed).map_err(|e| {
-            // OffsetStoreError has no Kafka variant yet: carry the cause as I/O.
-            OffsetStoreError::Io {
-                path: PathBuf::from(format!("kafka topic {}", self.log.topic())),
-                source: std::io::Error::other(e),
-            }
-        })
+        self.log
+            .send_all(&borrowed)
+            .map_err(|e| OffsetStoreError::Kafka {
+                topic: self.log.topic().to_string(),
+                reason: e.to_string(),
+            })
     }
 }
 

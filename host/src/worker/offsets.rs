@@ -14,6 +14,8 @@ pub enum OffsetStoreError {
     },
     #[error("source partition is not valid JSON: {0}")]
     Json(String),
+    #[error("cannot write offsets to topic {topic}: {reason}")]
+    Kafka { topic: String, reason: String },
 }
 
 /// Durable source offsets. `commit` returns only once the offsets are durable.
