@@ -28,6 +28,7 @@ use super::protocol::{self, Assignment, SubProtocol, Work, WorkerState};
 use super::status_log::{StatusLog, StatusRecord};
 use crate::config::connector::{self, ConfigInfos, ResolvedConnector};
 use crate::config::distributed::DistributedConfig;
+use crate::rest::urlencode;
 use crate::worker::WorkerServices;
 use crate::worker::connector::{ConnectorRuntime, TASK_SHUTDOWN_TIMEOUT, spawn_task};
 use crate::worker::status::{SharedStatus, State, Status};
@@ -1040,17 +1041,6 @@ pub fn sign(key: &[u8], body: &[u8]) -> String {
     };
     mac.update(body);
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn not_found(name: &str) -> HerderError {

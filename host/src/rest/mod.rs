@@ -179,7 +179,8 @@ fn created(name: &str, body: Value) -> Response {
     response
 }
 
-fn urlencode(text: &str) -> String {
+/// Percent-encodes a path segment (connector names may hold any character).
+pub fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
