@@ -14,7 +14,7 @@ use ferry::cluster::config_log::ConfigLog;
 use ferry::cluster::distributed::DistributedHerder;
 use ferry::cluster::kafka_offsets::KafkaOffsetStore;
 use ferry::cluster::status_log::StatusLog;
-use ferry::cluster::{FileOffsetStore, Herder};
+use ferry::cluster::{FileOffsetStore, Herder, HerderApi};
 use ferry::config::WorkerConfig;
 use ferry::config::distributed::DistributedConfig;
 use ferry::config::properties;
@@ -214,13 +214,7 @@ fn distributed(worker_path: &Path) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", config.listener))?;
         tracing::info!(listener = %config.listener, advertised = %config.advertised_url, "REST API listening");
-        let app = rest::router(RestState {
-            herder: herder.clone(),
-            http: reqwest::Client::new(),
-            kafka_cluster_id: cluster_id,
-        });
-        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
-        anyhow::Ok(())
+        serve(listener, herder.clone(), cluster_id).await
     });
     tracing::info!("stopping work and leaving the group");
     let stopper = herder.clone();
@@ -269,17 +263,28 @@ fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result
                 bail!("cannot create connector {name}: {error}");
             }
         }
-        let app = rest::router(RestState {
-            herder: herder.clone(),
-            http: reqwest::Client::new(),
-            kafka_cluster_id: cluster_id,
-        });
-        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
-        anyhow::Ok(())
+        serve(listener, herder.clone(), cluster_id).await
     })?;
     tracing::info!("stopping connectors");
     herder.shutdown();
     tracing::info!("worker stopped");
+    Ok(())
+}
+
+/// Serves the REST API for `herder` until SIGTERM or Ctrl-C.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    herder: Arc<dyn HerderApi>,
+    cluster_id: Arc<OnceLock<String>>,
+) -> anyhow::Result<()> {
+    let app = rest::router(RestState {
+        herder,
+        http: reqwest::Client::new(),
+        kafka_cluster_id: cluster_id,
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

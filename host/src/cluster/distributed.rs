@@ -360,11 +360,11 @@ impl DistributedHerder {
         let (runtime, signals) = {
             let local = lock(&self.local);
             let runtime = local.connectors.get(name).and_then(|c| c.runtime.clone());
-            let signals: Vec<(Arc<Signals>, SharedStatus)> = local
+            let signals: Vec<Arc<Signals>> = local
                 .tasks
                 .iter()
                 .filter(|((c, _), _)| c == name)
-                .map(|(_, t)| (t.handle.signals.clone(), t.handle.status.clone()))
+                .map(|(_, t)| t.handle.signals.clone())
                 .collect();
             (runtime, signals)
         };
@@ -376,20 +376,20 @@ impl DistributedHerder {
                 runtime.resume();
             }
         }
-        for (signals, _) in signals {
+        for signals in signals {
             signals.set_paused(paused);
         }
     }
 
     fn apply_restart(&self, name: &str, include_tasks: bool, only_failed: bool) {
-        let runtime = lock(&self.local)
-            .connectors
-            .get(name)
-            .and_then(|c| c.runtime.clone());
-        let failed_connector = lock(&self.local)
-            .connectors
-            .get(name)
-            .is_some_and(|c| c.failure.is_some());
+        let (runtime, failed_connector) = {
+            let local = lock(&self.local);
+            let connector = local.connectors.get(name);
+            (
+                connector.and_then(|c| c.runtime.clone()),
+                connector.is_some_and(|c| c.failure.is_some()),
+            )
+        };
         if let Some(runtime) = runtime {
             let mut runtime = lock(&runtime);
             if !only_failed || runtime.connector_status().state == State::Failed {

@@ -97,14 +97,7 @@ impl FileOffsetStore {
 impl OffsetReader for FileOffsetStore {
     fn read_offsets(&self, connector: &str, partitions: &[String]) -> Vec<Option<String>> {
         let data = self.lock();
-        partitions
-            .iter()
-            .map(|p| {
-                offset_key(connector, p)
-                    .ok()
-                    .and_then(|k| data.get(&k).cloned())
-            })
-            .collect()
+        crate::worker::offsets::lookup(&data, connector, partitions)
     }
 }
 

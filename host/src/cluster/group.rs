@@ -257,10 +257,6 @@ impl Member {
             | RoundError::Wire(_) => {
                 tracing::info!("coordinator unavailable ({error}); rediscovering");
                 self.coordinator = None;
-                // A broken connection mid-join leaves the round unfinished.
-                if matches!(error, RoundError::Wire(_)) {
-                    self.joined = self.joined && self.generation >= 0;
-                }
             }
             RoundError::Kafka(ResponseError::RebalanceInProgress) => {
                 tracing::debug!("rebalance in progress; rejoining");

@@ -119,14 +119,7 @@ impl OffsetReader for KafkaOffsetStore {
             tracing::error!(connector, error = %e, "cannot read the offsets topic to the end; answering from what was read");
         }
         let data = self.lock();
-        partitions
-            .iter()
-            .map(|p| {
-                offset_key(connector, p)
-                    .ok()
-                    .and_then(|k| data.get(&k).cloned())
-            })
-            .collect()
+        crate::worker::offsets::lookup(&data, connector, partitions)
     }
 }
 

@@ -35,6 +35,23 @@ pub fn offset_key(connector: &str, partition_json: &str) -> Result<String, Offse
     Ok(Value::Array(vec![Value::String(connector.to_string()), partition]).to_string())
 }
 
+/// Looks up each partition's offset for `connector` in a map keyed by [`offset_key`],
+/// as both offset stores keep them.
+pub fn lookup(
+    data: &std::collections::BTreeMap<String, String>,
+    connector: &str,
+    partitions: &[String],
+) -> Vec<Option<String>> {
+    partitions
+        .iter()
+        .map(|p| {
+            offset_key(connector, p)
+                .ok()
+                .and_then(|k| data.get(&k).cloned())
+        })
+        .collect()
+}
+
 /// Normalizes an offset value to compact JSON.
 pub fn normalize(json: &str) -> Result<String, OffsetStoreError> {
     let value: Value =
