@@ -3,6 +3,7 @@
 pub mod connector;
 pub mod distributed;
 pub mod properties;
+pub mod providers;
 pub mod worker;
 
 pub use connector::{ConfigErrors, ConnectorConfig};
