@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod config;
 pub mod data;
 pub mod kafka;
+pub mod logging;
 pub mod plugin;
 pub mod rest;
 pub mod worker;

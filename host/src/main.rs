@@ -18,6 +18,8 @@ use ferry::cluster::{FileOffsetStore, Herder, HerderApi};
 use ferry::config::WorkerConfig;
 use ferry::config::distributed::DistributedConfig;
 use ferry::config::properties;
+use ferry::config::providers::ConfigProviders;
+use ferry::worker::topics::MemoryTopics;
 use ferry::plugin::cache::CompileCache;
 use ferry::plugin::{PluginRegistry, engine};
 use ferry::rest::{self, RestState};
@@ -59,17 +61,7 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new(
-                    "info,librdkafka=warn,cranelift=warn,wasmtime=warn",
-                )
-            }),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    ferry::logging::init();
     let cli = Cli::parse();
     match cli.command {
         Command::Standalone { worker, connectors } => standalone(&worker, &connectors),
@@ -97,6 +89,17 @@ fn list_plugins(dirs: &[PathBuf]) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Reads worker properties, resolving `${provider:…}` variables with the providers
+/// they declare (as Kafka Connect does for its worker config).
+fn read_worker_config(path: &Path) -> anyhow::Result<(WorkerConfig, ConfigProviders)> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read worker config {}", path.display()))?;
+    let raw = properties::parse(&text);
+    let providers = ConfigProviders::from_worker(&raw)?;
+    let props = providers.resolve(&raw)?;
+    Ok((WorkerConfig::from_props(props)?, providers))
 }
 
 /// Reads a connector config file: `.json` (Kafka Connect's `{"name","config"}` or a
@@ -165,7 +168,7 @@ fn new_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn distributed(worker_path: &Path) -> anyhow::Result<()> {
-    let mut config = WorkerConfig::from_file(worker_path)?;
+    let (mut config, providers) = read_worker_config(worker_path)?;
     config.distributed = true;
     let settings = DistributedConfig::from_worker(&config)?;
     let config = Arc::new(config);
@@ -186,17 +189,21 @@ fn distributed(worker_path: &Path) -> anyhow::Result<()> {
         settings.config_topic.replication_factor,
     )
     .map_err(topic_error)?;
-    let statuses = StatusLog::open(
-        &config,
-        &settings.status_topic.name,
-        settings.status_topic.partitions,
-        settings.status_topic.replication_factor,
-    )
-    .map_err(topic_error)?;
+    let statuses = Arc::new(
+        StatusLog::open(
+            &config,
+            &settings.status_topic.name,
+            settings.status_topic.partitions,
+            settings.status_topic.replication_factor,
+        )
+        .map_err(topic_error)?,
+    );
     let services = Arc::new(WorkerServices {
         config: config.clone(),
         registry,
         offsets,
+        topics: statuses.clone(),
+        providers,
     });
     let runtime = new_runtime()?;
     let cluster_id = Arc::new(OnceLock::new());
@@ -228,7 +235,8 @@ fn distributed(worker_path: &Path) -> anyhow::Result<()> {
 }
 
 fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result<()> {
-    let config = Arc::new(WorkerConfig::from_file(worker_path)?);
+    let (config, providers) = read_worker_config(worker_path)?;
+    let config = Arc::new(config);
     let connector_configs = connector_paths
         .iter()
         .map(|p| read_connector_file(p))
@@ -240,6 +248,8 @@ fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result
         config: config.clone(),
         registry,
         offsets,
+        topics: Arc::new(MemoryTopics::default()),
+        providers,
     });
     let herder = Arc::new(Herder::new(services));
     herder.start_ticker();
@@ -258,7 +268,7 @@ fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result
             };
             let h = herder.clone();
             let n = name.clone();
-            let result = tokio::task::spawn_blocking(move || h.put_connector(&n, props, true)).await?;
+            let result = tokio::task::spawn_blocking(move || h.put_connector(&n, props, true, None)).await?;
             if let Err(error) = result {
                 bail!("cannot create connector {name}: {error}");
             }
@@ -277,10 +287,12 @@ async fn serve(
     herder: Arc<dyn HerderApi>,
     cluster_id: Arc<OnceLock<String>>,
 ) -> anyhow::Result<()> {
+    let timeout = herder.services().config.rest_request_timeout;
     let app = rest::router(RestState {
         herder,
         http: reqwest::Client::new(),
         kafka_cluster_id: cluster_id,
+        timeout,
     });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -26,7 +26,8 @@ const RESTART_PREFIX: &str = "restart-connector-";
 const SESSION_KEY_KEY: &str = "session-key";
 /// Exactly-once source task-count records; Ferry does not write or use them.
 const TASK_COUNT_RECORD_PREFIX: &str = "tasks-fencing-";
-/// Cluster-wide logger levels (KIP-976); Ferry does not write or use them.
+/// Cluster-wide logger levels (KIP-976): `{"level":"DEBUG"}`, applied by every
+/// worker that reads them after its start-up read.
 const LOGGER_CLUSTER_PREFIX: &str = "logger-cluster-";
 
 /// A connector's or task's config.
@@ -126,6 +127,10 @@ pub enum ConfigEvent {
         connector: String,
         include_tasks: bool,
         only_failed: bool,
+    },
+    LoggerLevel {
+        namespace: String,
+        level: String,
     },
 }
 
@@ -250,6 +255,15 @@ impl ConfigLog {
         )
     }
 
+    /// KIP-976: asks every worker to set `namespace`'s log level.
+    pub fn put_logger_level(&self, namespace: &str, level: &str) -> Result<(), LogError> {
+        let value = serde_json::json!({ "level": level }).to_string();
+        self.log.send(
+            &format!("{LOGGER_CLUSTER_PREFIX}{namespace}"),
+            Some(value.as_bytes()),
+        )
+    }
+
     fn lock(&self) -> MutexGuard<'_, ConfigState> {
         match self.state.lock() {
             Ok(g) => g,
@@ -362,9 +376,22 @@ impl ConfigState {
             self.commit_record(name, value.as_ref())
         } else if let Some(name) = key.strip_prefix(RESTART_PREFIX) {
             restart_request(name, value.as_ref())
-        } else if key.starts_with(TASK_COUNT_RECORD_PREFIX)
-            || key.starts_with(LOGGER_CLUSTER_PREFIX)
-        {
+        } else if let Some(namespace) = key.strip_prefix(LOGGER_CLUSTER_PREFIX) {
+            let level = value
+                .as_ref()
+                .and_then(|v| v.get("level"))
+                .and_then(Value::as_str);
+            match level {
+                Some(level) => Some(ConfigEvent::LoggerLevel {
+                    namespace: namespace.to_string(),
+                    level: level.to_string(),
+                }),
+                None => {
+                    tracing::error!(key, "ignoring logger level record without a level");
+                    None
+                }
+            }
+        } else if key.starts_with(TASK_COUNT_RECORD_PREFIX) {
             tracing::debug!(key, "ignoring config record Ferry does not use");
             None
         } else if key == SESSION_KEY_KEY {

@@ -31,7 +31,7 @@ use crate::config::distributed::DistributedConfig;
 use crate::rest::urlencode;
 use crate::worker::WorkerServices;
 use crate::worker::connector::{ConnectorRuntime, TASK_SHUTDOWN_TIMEOUT, spawn_task};
-use crate::worker::status::{SharedStatus, State, Status};
+use crate::worker::status::{State, Status};
 use crate::worker::task::{Signals, TaskHandle};
 
 /// The only signature algorithm this worker signs and verifies with.
@@ -117,7 +117,7 @@ pub struct DistributedHerder {
     url: String,
     worker_id: String,
     configs: ConfigLog,
-    statuses: StatusLog,
+    statuses: Arc<StatusLog>,
     member: Mutex<MemberView>,
     local: Mutex<LocalWork>,
     assignor: Mutex<AssignorState>,
@@ -137,7 +137,7 @@ impl DistributedHerder {
         services: Arc<WorkerServices>,
         settings: DistributedConfig,
         configs: ConfigLog,
-        statuses: StatusLog,
+        statuses: Arc<StatusLog>,
         runtime: tokio::runtime::Handle,
     ) -> Result<Arc<Self>, HerderError> {
         configs
@@ -343,8 +343,13 @@ impl DistributedHerder {
                     }
                 }
                 ConfigEvent::TargetStateChanged(name) => {
-                    let paused = snapshot.target_state(&name) != TargetState::Started;
-                    self.apply_target_state(&name, paused);
+                    self.apply_target_state(&name, snapshot.target_state(&name));
+                }
+                ConfigEvent::LoggerLevel { namespace, level } => {
+                    match crate::logging::set_level(&namespace, &level) {
+                        Ok(_) => tracing::info!(namespace, level, "log level set for the cluster"),
+                        Err(error) => tracing::warn!(namespace, level, "ignoring cluster log level: {error}"),
+                    }
                 }
                 ConfigEvent::RestartRequested {
                     connector,
@@ -356,7 +361,8 @@ impl DistributedHerder {
         }
     }
 
-    fn apply_target_state(&self, name: &str, paused: bool) {
+    fn apply_target_state(&self, name: &str, target: TargetState) {
+        let paused = target != TargetState::Started;
         let (runtime, signals) = {
             let local = lock(&self.local);
             let runtime = local.connectors.get(name).and_then(|c| c.runtime.clone());
@@ -369,12 +375,7 @@ impl DistributedHerder {
             (runtime, signals)
         };
         if let Some(runtime) = runtime {
-            let mut runtime = lock(&runtime);
-            if paused {
-                runtime.pause();
-            } else {
-                runtime.resume();
-            }
+            lock(&runtime).set_target_state(target);
         }
         for signals in signals {
             signals.set_paused(paused);
@@ -484,8 +485,13 @@ impl DistributedHerder {
         }
     }
 
-    fn resolve(&self, props: &BTreeMap<String, String>) -> Result<ResolvedConnector, String> {
-        let class = props.get("connector.class").cloned().unwrap_or_default();
+    fn resolve(&self, raw: &BTreeMap<String, String>) -> Result<ResolvedConnector, String> {
+        let class = raw.get("connector.class").cloned().unwrap_or_default();
+        let props = &self
+            .services
+            .providers
+            .resolve(raw)
+            .map_err(|e| e.to_string())?;
         let no_plugin_checks = |_: &Arc<crate::plugin::LoadedPlugin>,
                                 _: &BTreeMap<String, String>|
          -> Vec<(String, String)> { Vec::new() };
@@ -496,9 +502,11 @@ impl DistributedHerder {
             props,
             &no_plugin_checks,
         );
-        validation
+        let mut resolved = validation
             .resolved
-            .ok_or_else(|| validation.errors.message(&class))
+            .ok_or_else(|| validation.errors.message(&class))?;
+        resolved.raw_props = raw.clone();
+        Ok(resolved)
     }
 
     fn start_local_connector(
@@ -507,7 +515,7 @@ impl DistributedHerder {
         props: &BTreeMap<String, String>,
         snapshot: &ConfigSnapshot,
     ) {
-        let paused = snapshot.target_state(name) != TargetState::Started;
+        let target = snapshot.target_state(name);
         tracing::info!(connector = name, "starting connector");
         let entry = match self.resolve(props) {
             Ok(resolved) => LocalConnector {
@@ -515,7 +523,7 @@ impl DistributedHerder {
                     ConnectorRuntime::start_connector_only(
                         Arc::new(resolved),
                         self.services.clone(),
-                        paused,
+                        target,
                     ),
                 ))),
                 failure: None,
@@ -555,17 +563,7 @@ impl DistributedHerder {
                 config.clone(),
                 paused,
             ),
-            Err(message) => TaskHandle {
-                id: task,
-                config: config.clone(),
-                status: {
-                    let status = SharedStatus::new(State::Failed);
-                    status.set(Status::failed(message));
-                    status
-                },
-                signals: Signals::new(false),
-                thread: None,
-            },
+            Err(message) => TaskHandle::failed(task, config.clone(), message),
         };
         lock(&self.local).tasks.insert(
             (name.to_string(), task),
@@ -1369,6 +1367,42 @@ impl GroupListener for DistributedHerder {
 }
 
 impl HerderApi for DistributedHerder {
+    fn services(&self) -> &Arc<WorkerServices> {
+        &self.services
+    }
+
+    fn ready(&self) -> Result<(), String> {
+        if lock(&self.member).owned.is_some() {
+            Ok(())
+        } else {
+            Err("Worker is still starting up.".into())
+        }
+    }
+
+    fn target_state(&self, name: &str) -> Result<TargetState, HerderError> {
+        Ok(self.snapshot_with(name)?.target_state(name))
+    }
+
+    /// Kafka's `stopConnector`: the leader writes STOPPED, then an empty set of task
+    /// configs, so every worker stops the connector before its tasks vanish.
+    fn stop(&self, name: &str) -> Result<(), HerderError> {
+        self.require_leader("Only the leader can stop connectors.")?;
+        self.refresh()?;
+        self.snapshot_with(name)?;
+        self.configs
+            .put_target_state(name, TargetState::Stopped)
+            .map_err(|e| HerderError::Internal(format!("cannot write target state: {e}")))?;
+        self.write_task_configs(name, &[])?;
+        Ok(())
+    }
+
+    fn set_cluster_logger_level(&self, namespace: &str, level: &str) -> Result<(), HerderError> {
+        self.configs
+            .put_logger_level(namespace, level)
+            .map_err(|e| HerderError::Internal(format!("cannot write the logger level: {e}")))?;
+        self.refresh()
+    }
+
     fn connector_names(&self) -> Result<Vec<String>, HerderError> {
         Ok(self.configs.snapshot().connectors.keys().cloned().collect())
     }
@@ -1386,6 +1420,7 @@ impl HerderApi for DistributedHerder {
         name: &str,
         props: BTreeMap<String, String>,
         allow_update: bool,
+        initial_state: Option<TargetState>,
     ) -> Result<(bool, ConnectorInfo), HerderError> {
         let class = precheck_connector(name, &props)?;
         let mut props = props;
@@ -1401,6 +1436,13 @@ impl HerderApi for DistributedHerder {
             return Err(HerderError::Conflict(format!(
                 "Connector {name} already exists"
             )));
+        }
+        // KIP-980: the target state goes first, so no worker starts the new
+        // connector in the wrong state.
+        if !exists && let Some(state) = initial_state.filter(|s| *s != TargetState::Started) {
+            self.configs
+                .put_target_state(name, state)
+                .map_err(|e| HerderError::Internal(format!("cannot write target state: {e}")))?;
         }
         self.configs
             .put_connector_config(name, &props)

@@ -72,7 +72,7 @@ impl FileOffsetStore {
     }
 
     /// Every stored offset of `connector` as (partition JSON, offset JSON).
-    pub fn offsets_of(&self, connector: &str) -> Vec<(String, String)> {
+    fn all(&self, connector: &str) -> Vec<(String, String)> {
         let data = self.lock();
         data.iter()
             .filter_map(|(k, v)| {
@@ -121,6 +121,10 @@ impl OffsetStore for FileOffsetStore {
         }
         *data = next;
         Ok(())
+    }
+
+    fn offsets_of(&self, connector: &str) -> Vec<(String, String)> {
+        self.all(connector)
     }
 }
 

@@ -8,6 +8,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::config::connector::{self, ConfigInfos, Validation, unknown_class_message};
+use crate::config::providers::ConfigProviders;
+use super::config_log::TargetState;
 use crate::plugin::instance::{Introspect, config_list};
 use crate::plugin::{LoadedPlugin, PluginKind};
 use crate::worker::WorkerServices;
@@ -53,7 +55,7 @@ impl HerderError {
 }
 
 /// Kafka Connect's `ConnectorInfo`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ConnectorInfo {
     pub name: String,
     pub config: BTreeMap<String, String>,
@@ -63,7 +65,7 @@ pub struct ConnectorInfo {
 }
 
 /// Kafka Connect's `ConnectorTaskId`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct TaskId {
     pub connector: String,
     pub task: u32,
@@ -134,6 +136,7 @@ impl Herder {
         name: &str,
         props: BTreeMap<String, String>,
         allow_update: bool,
+        initial_state: Option<TargetState>,
     ) -> Result<(bool, ConnectorInfo), HerderError> {
         let exists = self.lock().contains_key(name);
         if exists && !allow_update {
@@ -149,17 +152,19 @@ impl Herder {
             return Err(HerderError::BadRequest(validation.errors.message(&class)));
         };
         let old = self.lock().remove(name);
-        let paused = match old {
+        // An update keeps the connector's target state; a new one starts in
+        // `initial_state` (KIP-980).
+        let target = match old {
             Some(old) => {
                 let mut old = lock_runtime(&old);
-                let paused = old.is_paused();
+                let target = old.target_state();
                 old.stop();
-                paused
+                target
             }
-            None => false,
+            None => initial_state.unwrap_or(TargetState::Started),
         };
         tracing::info!(connector = name, class = %class, "starting connector");
-        let runtime = ConnectorRuntime::start(Arc::new(resolved), self.services.clone(), paused);
+        let runtime = ConnectorRuntime::start(Arc::new(resolved), self.services.clone(), target);
         let info = self.info_of(&runtime);
         let mut connectors = self.lock();
         if connectors.contains_key(name) {
@@ -178,7 +183,7 @@ impl Herder {
     fn info_of(&self, runtime: &ConnectorRuntime) -> ConnectorInfo {
         ConnectorInfo {
             name: runtime.name().to_string(),
-            config: runtime.resolved.config.props.clone(),
+            config: runtime.resolved.raw_props.clone(),
             tasks: (0..runtime.task_configs().len() as u32)
                 .map(|task| TaskId {
                     connector: runtime.name().to_string(),
@@ -208,7 +213,7 @@ impl Herder {
     }
 
     pub fn config(&self, name: &str) -> Result<BTreeMap<String, String>, HerderError> {
-        self.with(name, |r| r.resolved.config.props.clone())
+        self.with(name, |r| r.resolved.raw_props.clone())
     }
 
     /// Kafka Connect's `ConnectorStateInfo`.
@@ -261,6 +266,10 @@ impl Herder {
 
     pub fn pause(&self, name: &str) -> Result<(), HerderError> {
         self.with(name, ConnectorRuntime::pause)
+    }
+
+    pub fn stop(&self, name: &str) -> Result<(), HerderError> {
+        self.with(name, |r| r.set_target_state(TargetState::Stopped))
     }
 
     pub fn resume(&self, name: &str) -> Result<(), HerderError> {
@@ -336,6 +345,23 @@ impl Herder {
 }
 
 impl super::api::HerderApi for Herder {
+    fn services(&self) -> &Arc<WorkerServices> {
+        &self.services
+    }
+    fn ready(&self) -> Result<(), String> {
+        Ok(())
+    }
+    fn target_state(&self, name: &str) -> Result<TargetState, HerderError> {
+        self.with(name, |r| r.target_state())
+    }
+    fn stop(&self, name: &str) -> Result<(), HerderError> {
+        Herder::stop(self, name)
+    }
+    fn set_cluster_logger_level(&self, namespace: &str, level: &str) -> Result<(), HerderError> {
+        crate::logging::set_level(namespace, level)
+            .map(|_| ())
+            .map_err(|e| HerderError::BadRequest(e.to_string()))
+    }
     fn connector_names(&self) -> Result<Vec<String>, HerderError> {
         Ok(Herder::connector_names(self))
     }
@@ -351,8 +377,9 @@ impl super::api::HerderApi for Herder {
         name: &str,
         props: BTreeMap<String, String>,
         allow_update: bool,
+        initial_state: Option<TargetState>,
     ) -> Result<(bool, ConnectorInfo), HerderError> {
-        Herder::put_connector(self, name, props, allow_update)
+        Herder::put_connector(self, name, props, allow_update, initial_state)
     }
     fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
         Herder::info(self, name)
@@ -428,7 +455,7 @@ impl super::api::HerderApi for Herder {
 pub fn validate_config(
     services: &WorkerServices,
     class: &str,
-    props: &BTreeMap<String, String>,
+    raw: &BTreeMap<String, String>,
 ) -> Validation {
     let plugin_checks =
         |plugin: &Arc<LoadedPlugin>, props: &BTreeMap<String, String>| -> Vec<(String, String)> {
@@ -440,13 +467,44 @@ pub fn validate_config(
                 )],
             }
         };
-    connector::validate(
+    // Plugins see `${provider:…}` variables resolved; the answer shows them as written.
+    let (props, provider_error) = match services.providers.resolve(raw) {
+        Ok(props) => (props, None),
+        Err(error) => (raw.clone(), Some(error)),
+    };
+    let mut validation = connector::validate(
         &services.registry,
         &services.config,
         class,
-        props,
+        &props,
         &plugin_checks,
-    )
+    );
+    if let Some(error) = provider_error {
+        let key = error.key().unwrap_or("connector.class").to_string();
+        let message = error.to_string();
+        validation.errors.add(key.clone(), message.clone());
+        validation.resolved = None;
+        validation.infos.error_count += 1;
+        if let Some(info) = validation
+            .infos
+            .configs
+            .iter_mut()
+            .find(|c| c.value.name == key)
+        {
+            info.value.errors.push(message);
+        }
+    }
+    for info in &mut validation.infos.configs {
+        if let Some(written) = raw.get(&info.value.name)
+            && ConfigProviders::has_variables(written)
+        {
+            info.value.value = Some(written.clone());
+        }
+    }
+    if let Some(resolved) = validation.resolved.as_mut() {
+        resolved.raw_props = raw.clone();
+    }
+    validation
 }
 
 /// The `ConfigInfos` body for `PUT /connector-plugins/{class}/config/validate`.
@@ -467,6 +525,39 @@ pub fn validate_plugin_config(
         )));
     }
     Ok(validate_config(services, class, props).infos)
+}
+
+/// `GET /connector-plugins/{p}/config` (KIP-769): a connector's own keys followed by
+/// the framework's; a converter's, transform's or predicate's own keys.
+pub fn plugin_config_keys(
+    services: &WorkerServices,
+    name: &str,
+) -> Result<Vec<connector::ConfigKeyInfo>, HerderError> {
+    let plugin = services
+        .registry
+        .find(name)
+        .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {name}.")))?;
+    if !matches!(plugin.kind, PluginKind::Source | PluginKind::Sink) {
+        return Ok(connector::plugin_key_infos(plugin));
+    }
+    let no_plugin_checks = |_: &Arc<LoadedPlugin>,
+                            _: &BTreeMap<String, String>|
+     -> Vec<(String, String)> { Vec::new() };
+    let props = BTreeMap::from([("connector.class".to_string(), name.to_string())]);
+    let validation = connector::validate(
+        &services.registry,
+        &services.config,
+        name,
+        &props,
+        &no_plugin_checks,
+    );
+    let mut keys = connector::plugin_key_infos(plugin);
+    for info in validation.infos.configs {
+        if !keys.iter().any(|k| k.name == info.definition.name) && !info.definition.documentation.is_empty() {
+            keys.push(info.definition);
+        }
+    }
+    Ok(keys)
 }
 
 /// `GET /connector-plugins` entries.

@@ -147,6 +147,10 @@ impl OffsetStore for KafkaOffsetStore {
                 reason: e.to_string(),
             })
     }
+
+    fn offsets_of(&self, connector: &str) -> Vec<(String, String)> {
+        self.all(connector)
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assignor;
 pub mod config_log;
+pub mod connector_offsets;
 pub mod distributed;
 pub mod file_offsets;
 pub mod group;

@@ -3,7 +3,7 @@
 //! valued as Kafka Connect writes them. States become visible only once read back,
 //! so every worker (and the REST API on every worker) sees the same history.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Value, json};
@@ -17,6 +17,9 @@ const CONNECTOR_STATUS_PREFIX: &str = "status-connector-";
 const TASK_STATUS_PREFIX: &str = "status-task-";
 /// Active topics per connector (KIP-558); not tracked by Ferry yet.
 const TOPIC_STATUS_PREFIX: &str = "status-topic-";
+/// Between the topic and the connector in a topic status key; `:` cannot occur in
+/// a topic name, so the key splits unambiguously.
+const TOPIC_STATUS_SEPARATOR: &str = ":connector-";
 
 /// One connector's or task's status record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +41,8 @@ pub struct StatusLog {
 struct StatusCache {
     connectors: BTreeMap<String, StatusRecord>,
     tasks: BTreeMap<String, BTreeMap<u32, StatusRecord>>,
+    /// Connector → its active topics (KIP-558).
+    topics: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl StatusLog {
@@ -164,6 +169,75 @@ impl StatusLog {
 }
 
 /// `CacheEntry.canWriteSafely`.
+fn topic_key(topic: &str, connector: &str) -> String {
+    format!("{TOPIC_STATUS_PREFIX}{topic}{TOPIC_STATUS_SEPARATOR}{connector}")
+}
+
+/// Kafka Connect's topic status value: `{"topic":{"name","connector","task","discoverTimestamp"}}`.
+fn encode_topic(topic: &str, connector: &str, task: u32, now_ms: u64) -> Vec<u8> {
+    json!({"topic": {
+        "name": topic,
+        "connector": connector,
+        "task": task,
+        "discoverTimestamp": now_ms,
+    }})
+    .to_string()
+    .into_bytes()
+}
+
+impl crate::worker::topics::TopicTracker for StatusLog {
+    fn record(&self, connector: &str, task: u32, topic: &str) {
+        let known = self
+            .lock()
+            .topics
+            .get(connector)
+            .is_some_and(|t| t.contains(topic));
+        if known {
+            return;
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let value = encode_topic(topic, connector, task, now);
+        match self.log.send(&topic_key(topic, connector), Some(&value)) {
+            Ok(()) => {
+                self.lock()
+                    .topics
+                    .entry(connector.to_string())
+                    .or_default()
+                    .insert(topic.to_string());
+            }
+            Err(error) => tracing::warn!(connector, task, topic, "cannot record active topic: {error}"),
+        }
+    }
+
+    fn topics(&self, connector: &str) -> Vec<String> {
+        if let Err(error) = self.refresh() {
+            tracing::warn!(connector, "cannot read the status topic to the end: {error}");
+        }
+        self.lock()
+            .topics
+            .get(connector)
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn reset(&self, connector: &str) -> Result<(), String> {
+        self.refresh().map_err(|e| e.to_string())?;
+        let known: Vec<String> = self
+            .lock()
+            .topics
+            .get(connector)
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default();
+        let keys: Vec<String> = known.iter().map(|t| topic_key(t, connector)).collect();
+        let records: Vec<(&str, Option<&[u8]>)> = keys.iter().map(|k| (k.as_str(), None)).collect();
+        self.log.send_all(&records).map_err(|e| e.to_string())?;
+        self.lock().topics.remove(connector);
+        Ok(())
+    }
+}
+
 fn can_write_safely(known: Option<&StatusRecord>, rec: &StatusRecord) -> bool {
     known.is_none_or(|k| k.worker_id == rec.worker_id || k.generation <= rec.generation)
 }
@@ -269,8 +343,21 @@ impl StatusCache {
                 }
                 None => tracing::warn!(key, "discarding record with invalid task status key"),
             }
-        } else if key.starts_with(TOPIC_STATUS_PREFIX) {
-            tracing::trace!(key, "ignoring topic status record");
+        } else if let Some(rest) = key.strip_prefix(TOPIC_STATUS_PREFIX) {
+            match rest.split_once(TOPIC_STATUS_SEPARATOR) {
+                Some((topic, connector)) if !topic.is_empty() && !connector.is_empty() => {
+                    let entry = self.topics.entry(connector.to_string()).or_default();
+                    if record.value.is_some() {
+                        entry.insert(topic.to_string());
+                    } else {
+                        entry.remove(topic);
+                        if entry.is_empty() {
+                            self.topics.remove(connector);
+                        }
+                    }
+                }
+                _ => tracing::warn!(key, "discarding record with invalid topic status key"),
+            }
         } else {
             tracing::warn!(key, "discarding record with invalid key");
         }

@@ -150,3 +150,130 @@ impl Connection {
         Ok(decoded)
     }
 }
+
+/// Connects to the first reachable server of a `bootstrap.servers` list.
+fn bootstrap(servers: &str, timeout: Duration) -> Result<Connection, WireError> {
+    let mut last = None;
+    for server in crate::config::worker::split_list(servers) {
+        match Connection::open(&server, "ferry-admin", timeout) {
+            Ok(connection) => return Ok(connection),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(last.unwrap_or(WireError::Codec("bootstrap.servers is empty".into())))
+}
+
+/// A Kafka error code as a readable name.
+fn error_name(code: i16) -> String {
+    match kafka_protocol::ResponseError::try_from_code(code) {
+        Some(error) => format!("{error:?}"),
+        None => format!("error code {code}"),
+    }
+}
+
+/// A connection to the coordinator of consumer group `group`.
+pub fn group_coordinator(servers: &str, group: &str) -> Result<Connection, WireError> {
+    use kafka_protocol::messages::FindCoordinatorRequest;
+    let timeout = Duration::from_secs(10);
+    let mut connection = bootstrap(servers, timeout)?;
+    let version = connection.version::<FindCoordinatorRequest>(4)?;
+    let key = StrBytes::from_string(group.to_string());
+    let mut request = FindCoordinatorRequest::default().with_key_type(0);
+    request = if version >= 4 {
+        request.with_coordinator_keys(vec![key])
+    } else {
+        request.with_key(key)
+    };
+    let response = connection.send(&request, version, timeout)?;
+    let (code, host, port) = if version >= 4 {
+        let c = response
+            .coordinators
+            .first()
+            .ok_or_else(|| WireError::Codec("FindCoordinator returned no coordinator".into()))?;
+        (c.error_code, c.host.to_string(), c.port)
+    } else {
+        (response.error_code, response.host.to_string(), response.port)
+    };
+    if code != 0 {
+        return Err(WireError::Codec(format!(
+            "FindCoordinator for group {group} failed: {}",
+            error_name(code)
+        )));
+    }
+    let addr = format!("{host}:{port}");
+    if addr == connection.addr() {
+        Ok(connection)
+    } else {
+        Connection::open(&addr, "ferry-admin", timeout)
+    }
+}
+
+/// Deletes the committed offsets of `partitions` in group `group` (Kafka's
+/// `Admin.deleteConsumerGroupOffsets`).
+pub fn delete_group_offsets(
+    servers: &str,
+    group: &str,
+    partitions: &[(String, i32)],
+) -> Result<(), WireError> {
+    use kafka_protocol::messages::offset_delete_request::{
+        OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
+    };
+    use kafka_protocol::messages::{GroupId, OffsetDeleteRequest, TopicName};
+    let mut by_topic: std::collections::BTreeMap<&str, Vec<i32>> = Default::default();
+    for (topic, partition) in partitions {
+        by_topic.entry(topic).or_default().push(*partition);
+    }
+    let topics = by_topic
+        .into_iter()
+        .map(|(topic, partitions)| {
+            OffsetDeleteRequestTopic::default()
+                .with_name(TopicName(StrBytes::from_string(topic.to_string())))
+                .with_partitions(
+                    partitions
+                        .into_iter()
+                        .map(|p| OffsetDeleteRequestPartition::default().with_partition_index(p))
+                        .collect(),
+                )
+        })
+        .collect();
+    let mut connection = group_coordinator(servers, group)?;
+    let version = connection.version::<OffsetDeleteRequest>(0)?;
+    let request = OffsetDeleteRequest::default()
+        .with_group_id(GroupId(StrBytes::from_string(group.to_string())))
+        .with_topics(topics);
+    let response = connection.send(&request, version, Duration::from_secs(15))?;
+    if response.error_code != 0 {
+        return Err(WireError::Codec(error_name(response.error_code)));
+    }
+    for topic in &response.topics {
+        for partition in &topic.partitions {
+            if partition.error_code != 0 {
+                return Err(WireError::Codec(format!(
+                    "{}-{}: {}",
+                    topic.name.as_str(),
+                    partition.partition_index,
+                    error_name(partition.error_code)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deletes consumer group `group` with its offsets; a group that does not exist
+/// counts as deleted.
+pub fn delete_group(servers: &str, group: &str) -> Result<(), WireError> {
+    use kafka_protocol::messages::{DeleteGroupsRequest, GroupId};
+    const GROUP_ID_NOT_FOUND: i16 = 69;
+    let mut connection = group_coordinator(servers, group)?;
+    let version = connection.version::<DeleteGroupsRequest>(2)?;
+    let request = DeleteGroupsRequest::default()
+        .with_groups_names(vec![GroupId(StrBytes::from_string(group.to_string()))]);
+    let response = connection.send(&request, version, Duration::from_secs(15))?;
+    for result in &response.results {
+        if result.error_code != 0 && result.error_code != GROUP_ID_NOT_FOUND {
+            return Err(WireError::Codec(error_name(result.error_code)));
+        }
+    }
+    Ok(())
+}

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::worker::{
     SANDBOX_KEYS, WorkerConfig, positive_number, sandbox_limits, split_list, strip_prefix,
@@ -51,7 +51,7 @@ pub struct ConfigErrors {
 }
 
 impl ConfigErrors {
-    fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
+    pub fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.errors.push((key.into(), message.into()));
     }
 
@@ -118,6 +118,9 @@ pub struct ResolvedConnector {
     pub limits: SandboxLimits,
     pub topics: Vec<String>,
     pub topics_regex: Option<String>,
+    /// The config as the user wrote it, `${provider:…}` variables unresolved: what
+    /// the API shows and what task configs are stored with.
+    pub raw_props: BTreeMap<String, String>,
 }
 
 impl ResolvedConnector {
@@ -203,14 +206,14 @@ fn importance_name(i: Importance) -> &'static str {
 }
 
 /// One entry of `configs` in Kafka's `ConfigInfos`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConfigInfo {
     pub definition: ConfigKeyInfo,
     pub value: ConfigValueInfo,
 }
 
 /// Kafka's `ConfigKeyInfo`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConfigKeyInfo {
     pub name: String,
     #[serde(rename = "type")]
@@ -220,6 +223,8 @@ pub struct ConfigKeyInfo {
     pub importance: String,
     pub documentation: String,
     pub group: Option<String>,
+    /// Kafka serializes `orderInGroup` as `order`.
+    #[serde(rename = "order", alias = "order_in_group")]
     pub order_in_group: i32,
     pub width: String,
     pub display_name: String,
@@ -227,7 +232,7 @@ pub struct ConfigKeyInfo {
 }
 
 /// Kafka's `ConfigValueInfo`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConfigValueInfo {
     pub name: String,
     pub value: Option<String>,
@@ -237,7 +242,7 @@ pub struct ConfigValueInfo {
 }
 
 /// Kafka's `ConfigInfos`, the body of a validate call.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConfigInfos {
     pub name: String,
     pub error_count: usize,
@@ -629,6 +634,7 @@ pub fn validate(
                 limits,
                 topics,
                 topics_regex,
+                raw_props: props.clone(),
             })
         }
         _ => None,
@@ -821,6 +827,34 @@ fn resolve_transforms(
     out
 }
 
+/// Kafka's `ConfigKeyInfo` for one of a plugin's keys, named `full`.
+fn key_info(key: &crate::plugin::bindings::types::ConfigKey, full: &str, index: usize) -> ConfigKeyInfo {
+    ConfigKeyInfo {
+        name: full.to_string(),
+        kind: type_name(key.type_).to_string(),
+        required: key.required && key.default_value.is_none(),
+        default_value: key.default_value.clone(),
+        importance: importance_name(key.importance).to_string(),
+        documentation: key.documentation.clone(),
+        group: key.group.clone(),
+        order_in_group: index as i32 + 1,
+        width: "NONE".into(),
+        display_name: full.to_string(),
+        dependents: Vec::new(),
+    }
+}
+
+/// `GET /connector-plugins/{p}/config`: the plugin's own config definition.
+pub fn plugin_key_infos(plugin: &LoadedPlugin) -> Vec<ConfigKeyInfo> {
+    plugin
+        .descriptor
+        .config
+        .iter()
+        .enumerate()
+        .map(|(i, key)| key_info(key, &key.name, i))
+        .collect()
+}
+
 /// Checks a plugin's own keys (required, type) and adds their `ConfigInfo`s.
 fn plugin_keys(
     plugin: &LoadedPlugin,
@@ -856,19 +890,7 @@ fn plugin_keys(
             groups.push(g.clone());
         }
         configs.push(ConfigInfo {
-            definition: ConfigKeyInfo {
-                name: full.clone(),
-                kind: type_name(key.type_).to_string(),
-                required: key.required && key.default_value.is_none(),
-                default_value: key.default_value.clone(),
-                importance: importance_name(key.importance).to_string(),
-                documentation: key.documentation.clone(),
-                group,
-                order_in_group: i as i32 + 1,
-                width: "NONE".into(),
-                display_name: full.clone(),
-                dependents: Vec::new(),
-            },
+            definition: key_info(key, &full, i),
             value: ConfigValueInfo {
                 name: full,
                 value: value.or_else(|| key.default_value.clone()),

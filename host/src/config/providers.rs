@@ -59,6 +59,19 @@ pub enum ProviderError {
     Unreadable { key: String, reason: String },
 }
 
+impl ProviderError {
+    /// The config key the error is about.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            ProviderError::MissingClass { key }
+            | ProviderError::UnknownClass { key, .. }
+            | ProviderError::InvalidParam { key, .. }
+            | ProviderError::PathNotAllowed { key, .. }
+            | ProviderError::Unreadable { key, .. } => Some(key),
+        }
+    }
+}
+
 /// Where `allowed.paths` lets file and directory providers read (KIP-993).
 #[derive(Clone, Debug)]
 struct AllowedPaths {

@@ -41,6 +41,12 @@ pub struct WorkerConfig {
     pub cache_dir: PathBuf,
     /// Set by `ferry distributed`: task ids are unique across the whole cluster.
     pub distributed: bool,
+    /// `topic.tracking.enable` (KIP-558).
+    pub topic_tracking: bool,
+    /// `topic.tracking.allow.reset` (KIP-558).
+    pub topic_tracking_reset: bool,
+    /// See [`REST_REQUEST_TIMEOUT_MS`].
+    pub rest_request_timeout: Duration,
 }
 
 /// Reads an integer-valued property.
@@ -133,6 +139,9 @@ impl WorkerConfig {
             .unwrap_or_default();
         let sandbox = sandbox_limits(&props, SandboxLimits::default())?;
         static_membership(&props)?;
+        let topic_tracking = boolean(&props, "topic.tracking.enable")?.unwrap_or(true);
+        let topic_tracking_reset = boolean(&props, "topic.tracking.allow.reset")?.unwrap_or(true);
+        let rest_request_timeout = positive_number(&props, REST_REQUEST_TIMEOUT_MS)?.unwrap_or(90_000);
         let cache_dir = props
             .get("ferry.plugin.cache.dir")
             .map(PathBuf::from)
@@ -149,6 +158,9 @@ impl WorkerConfig {
             sandbox,
             cache_dir,
             distributed: false,
+            topic_tracking,
+            topic_tracking_reset,
+            rest_request_timeout: Duration::from_millis(rest_request_timeout),
         })
     }
 
@@ -221,17 +233,30 @@ pub fn positive_number(
 pub fn static_membership(
     props: &BTreeMap<String, String>,
 ) -> Result<Option<bool>, WorkerConfigError> {
-    match props.get(STATIC_MEMBERSHIP).map(|v| v.trim()) {
+    boolean(props, STATIC_MEMBERSHIP)
+}
+
+/// A boolean property: `Ok(None)` when unset, an error naming the key when it is
+/// not `true` or `false`.
+pub fn boolean(
+    props: &BTreeMap<String, String>,
+    key: &str,
+) -> Result<Option<bool>, WorkerConfigError> {
+    match props.get(key).map(|v| v.trim()) {
         None => Ok(None),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
         Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
         Some(v) => Err(WorkerConfigError::Invalid {
-            key: STATIC_MEMBERSHIP.to_string(),
+            key: key.to_string(),
             value: v.to_string(),
             reason: "Expected value to be either true or false".into(),
         }),
     }
 }
+
+/// How long a REST request may wait on the herder before it answers 500, as Kafka
+/// Connect's 90 s request timeout.
+pub const REST_REQUEST_TIMEOUT_MS: &str = "ferry.rest.request.timeout.ms";
 
 /// Per-instance memory cap key (worker default, connector override).
 pub const MEMORY_MAX_BYTES: &str = "ferry.sandbox.memory.max.bytes";

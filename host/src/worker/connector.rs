@@ -10,6 +10,8 @@ use super::WorkerServices;
 use super::status::{SharedStatus, State, Status};
 use super::task::{self, Signals, TaskArgs, TaskHandle};
 use crate::config::connector::{ResolvedConnector, grants_for};
+use crate::config::providers::reverse_transform;
+use crate::cluster::config_log::TargetState;
 use crate::plugin::instance::{SinkConnector, SourceConnector, config_list};
 use crate::plugin::{CallError, PluginContext, PluginKind};
 
@@ -57,12 +59,26 @@ fn checked_task_configs(
         .collect())
 }
 
+/// Task configs as stored and shown: values the connector passed through from a
+/// `${provider:…}` variable get the variable back (Kafka's reverse transform).
+fn unresolved(
+    resolved: &ResolvedConnector,
+    configs: Vec<BTreeMap<String, String>>,
+) -> Vec<BTreeMap<String, String>> {
+    configs
+        .into_iter()
+        .map(|c| reverse_transform(&resolved.raw_props, &resolved.config.props, &c))
+        .collect()
+}
+
 /// One connector and its tasks.
 pub struct ConnectorRuntime {
     pub resolved: Arc<ResolvedConnector>,
     services: Arc<WorkerServices>,
     status: Status,
     paused: bool,
+    /// STOPPED (KIP-875): no connector instance, no tasks, no task configs.
+    stopped: bool,
     instance: Option<Instance>,
     task_configs: Vec<BTreeMap<String, String>>,
     tasks: Vec<TaskHandle>,
@@ -80,10 +96,15 @@ pub fn spawn_task(
     config: BTreeMap<String, String>,
     paused: bool,
 ) -> TaskHandle {
+    // Stored task configs keep `${provider:…}` variables; the task gets the values.
+    let resolved_config = match services.providers.resolve(&config) {
+        Ok(c) => c,
+        Err(error) => return TaskHandle::failed(id, config, error.to_string()),
+    };
     let args = TaskArgs {
         connector: resolved.clone(),
         task_id: id,
-        config,
+        config: resolved_config,
         services: services.clone(),
         status: SharedStatus::new(State::Unassigned),
         signals: Signals::new(paused),
@@ -92,17 +113,19 @@ pub fn spawn_task(
         PluginKind::Source => super::source::run,
         _ => super::sink::run,
     };
-    task::spawn(args, run)
+    let mut handle = task::spawn(args, run);
+    handle.config = config;
+    handle
 }
 
 impl ConnectorRuntime {
-    /// Starts the connector and its tasks (paused if `paused`).
+    /// Starts the connector and its tasks in `target` state.
     pub fn start(
         resolved: Arc<ResolvedConnector>,
         services: Arc<WorkerServices>,
-        paused: bool,
+        target: TargetState,
     ) -> Self {
-        Self::start_with(resolved, services, paused, true)
+        Self::start_with(resolved, services, target, true)
     }
 
     /// Starts only the connector instance: its task configs are computed here but
@@ -110,31 +133,75 @@ impl ConnectorRuntime {
     pub fn start_connector_only(
         resolved: Arc<ResolvedConnector>,
         services: Arc<WorkerServices>,
-        paused: bool,
+        target: TargetState,
     ) -> Self {
-        Self::start_with(resolved, services, paused, false)
+        Self::start_with(resolved, services, target, false)
     }
 
     fn start_with(
         resolved: Arc<ResolvedConnector>,
         services: Arc<WorkerServices>,
-        paused: bool,
+        target: TargetState,
         runs_tasks: bool,
     ) -> Self {
         let mut runtime = Self {
             resolved,
             services,
-            status: Status::new(State::Unassigned),
-            paused,
+            status: Status::new(State::Stopped),
+            paused: target == TargetState::Paused,
+            stopped: target == TargetState::Stopped,
             instance: None,
             task_configs: Vec::new(),
             tasks: Vec::new(),
             reconfigure: Arc::new(AtomicBool::new(false)),
             runs_tasks,
         };
-        runtime.start_connector();
-        runtime.start_tasks();
+        if !runtime.stopped {
+            runtime.start_connector();
+            runtime.start_tasks();
+        }
         runtime
+    }
+
+    /// The state this connector is asked to be in.
+    pub fn target_state(&self) -> TargetState {
+        if self.stopped {
+            TargetState::Stopped
+        } else if self.paused {
+            TargetState::Paused
+        } else {
+            TargetState::Started
+        }
+    }
+
+    /// Moves to `target`: STOPPED shuts the connector and its tasks down and drops
+    /// the task configs; leaving STOPPED starts them again (paused for PAUSED).
+    pub fn set_target_state(&mut self, target: TargetState) {
+        match target {
+            TargetState::Stopped => {
+                if !self.stopped {
+                    self.stop_tasks();
+                    self.stop_connector();
+                    self.task_configs.clear();
+                    self.stopped = true;
+                    self.paused = false;
+                    self.status = Status::new(State::Stopped);
+                }
+            }
+            TargetState::Paused | TargetState::Started => {
+                let paused = target == TargetState::Paused;
+                if self.stopped {
+                    self.stopped = false;
+                    self.paused = paused;
+                    self.start_connector();
+                    self.start_tasks();
+                } else if paused {
+                    self.pause_running();
+                } else {
+                    self.resume_running();
+                }
+            }
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -186,7 +253,7 @@ impl ConnectorRuntime {
                 .task_configs(resolved.tasks_max)
                 .map_err(|e| e.trace())?;
             let configs = checked_task_configs(&resolved.name, configs, resolved.tasks_max)?;
-            Ok((instance, configs))
+            Ok((instance, unresolved(resolved, configs)))
         })();
         match result {
             Ok((instance, configs)) => {
@@ -247,7 +314,17 @@ impl ConnectorRuntime {
         self.status = Status::new(State::Unassigned);
     }
 
+    /// PAUSED: tasks stay open but stop polling or consuming.
     pub fn pause(&mut self) {
+        self.set_target_state(TargetState::Paused);
+    }
+
+    /// STARTED.
+    pub fn resume(&mut self) {
+        self.set_target_state(TargetState::Started);
+    }
+
+    fn pause_running(&mut self) {
         self.paused = true;
         for task in &self.tasks {
             task.signals.set_paused(true);
@@ -257,7 +334,7 @@ impl ConnectorRuntime {
         }
     }
 
-    pub fn resume(&mut self) {
+    fn resume_running(&mut self) {
         self.paused = false;
         for task in &self.tasks {
             task.signals.set_paused(false);
@@ -272,8 +349,12 @@ impl ConnectorRuntime {
     }
 
     /// Restarts the connector instance; tasks are restarted only if their configs
-    /// changed (Kafka Connect's `POST /connectors/{c}/restart` without flags).
+    /// changed (Kafka Connect's `POST /connectors/{c}/restart` without flags). A
+    /// STOPPED connector stays stopped.
     pub fn restart_connector(&mut self) {
+        if self.stopped {
+            return;
+        }
         self.stop_connector();
         let before = self.task_configs.clone();
         self.start_connector();
@@ -298,6 +379,7 @@ impl ConnectorRuntime {
             .and_then(|c| checked_task_configs(&self.resolved.name, c, self.resolved.tasks_max));
         match configs {
             Ok(configs) => {
+                let configs = unresolved(&self.resolved, configs);
                 if configs != self.task_configs {
                     tracing::info!(connector = %self.resolved.name, tasks = configs.len(), "task configs changed; restarting tasks");
                     self.task_configs = configs;

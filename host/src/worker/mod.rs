@@ -8,6 +8,7 @@ pub mod sink;
 pub mod source;
 pub mod status;
 pub mod task;
+pub mod topics;
 
 use std::sync::Arc;
 
@@ -21,4 +22,8 @@ pub struct WorkerServices {
     pub config: Arc<WorkerConfig>,
     pub registry: Arc<PluginRegistry>,
     pub offsets: Arc<dyn offsets::OffsetStore>,
+    /// Where tasks record the topics they use (KIP-558).
+    pub topics: Arc<dyn topics::TopicTracker>,
+    /// `config.providers`: resolves `${provider:…}` variables where plugins need values.
+    pub providers: crate::config::providers::ConfigProviders,
 }

@@ -26,6 +26,10 @@ pub trait OffsetStore: OffsetReader {
         connector: &str,
         offsets: &[(String, Option<String>)],
     ) -> Result<(), OffsetStoreError>;
+
+    /// Every stored offset of `connector` as (partition JSON, offset JSON), as fresh
+    /// as the store can read it (for `GET /connectors/{c}/offsets`).
+    fn offsets_of(&self, connector: &str) -> Vec<(String, String)>;
 }
 
 /// Kafka Connect's offset key: `["<connector>",<partition>]`, compact JSON.

@@ -11,6 +11,7 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Reb
 use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
+use super::topics::TaskTopics;
 use super::pipeline::{Pipeline, RawRecords};
 use super::status::State;
 use super::task::TaskArgs;
@@ -178,6 +179,7 @@ fn run_loop(
     let flush_interval = args.services.config.offset_flush_interval;
     let mut last_commit = Instant::now();
     let mut paused_partitions: Option<TopicPartitionList> = None;
+    let mut active_topics = TaskTopics::new(args.services.config.topic_tracking);
     args.status.set_state(if signals.paused() {
         State::Paused
     } else {
@@ -217,6 +219,12 @@ fn run_loop(
         for ((t, p), next) in last {
             consumed.insert((raw.topics[t as usize].clone(), p), next);
         }
+        active_topics.observe(
+            args.services.topics.as_ref(),
+            &args.connector.name,
+            args.task_id,
+            raw.topics.iter().map(String::as_str),
+        );
         let records = pipeline.deserialize(raw).map_err(|e| e.trace())?;
         let records = pipeline.transform(records).map_err(|e| e.trace())?;
         let mut retry = Duration::from_millis(100);

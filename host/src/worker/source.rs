@@ -12,6 +12,7 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 
 use super::offsets::OffsetStore;
+use super::topics::TaskTopics;
 use super::pipeline::Pipeline;
 use super::status::State;
 use super::task::TaskArgs;
@@ -118,6 +119,7 @@ pub fn run(args: TaskArgs) {
         offsets: services.offsets.as_ref(),
         seq: 0,
         last_commit: Instant::now(),
+        active_topics: TaskTopics::new(services.config.topic_tracking),
     };
     let outcome = runner.run_loop();
     // Clean shutdown: deliver what is in flight and commit its offsets.
@@ -147,6 +149,7 @@ struct SourceRunner<'a> {
     offsets: &'a dyn OffsetStore,
     seq: u64,
     last_commit: Instant,
+    active_topics: TaskTopics,
 }
 
 impl SourceRunner<'_> {
@@ -215,6 +218,12 @@ impl SourceRunner<'_> {
         let records = self.pipeline.transform(polled).map_err(|e| e.trace())?;
         let (keys, values) = self.pipeline.serialize(&records).map_err(|e| e.trace())?;
         let topics = batch::topic_names(&records);
+        self.active_topics.observe(
+            self.args.services.topics.as_ref(),
+            &self.args.connector.name,
+            self.args.task_id,
+            topics.iter().map(String::as_str),
+        );
         self.seq += 1;
         let seq = self.seq;
         lock(self.tracker).batches.push_back(InFlight {

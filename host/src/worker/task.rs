@@ -65,6 +65,19 @@ pub struct TaskHandle {
 }
 
 impl TaskHandle {
+    /// A task that could not start: FAILED with `trace`, no thread.
+    pub fn failed(id: u32, config: BTreeMap<String, String>, trace: String) -> Self {
+        let status = SharedStatus::new(super::status::State::Failed);
+        status.set(super::status::Status::failed(trace));
+        Self {
+            id,
+            config,
+            status,
+            signals: Signals::new(false),
+            thread: None,
+        }
+    }
+
     /// Asks the task to stop and waits up to `timeout` for it to finish its clean
     /// shutdown (final flush and offset commit). A task stuck in a plugin call is
     /// left to its CPU deadline, which will end it.
