@@ -95,16 +95,12 @@ pub fn alter(
                 .store
                 .commit(target.name, &pairs)
                 .map_err(|e| HerderError::Internal(format!("Failed to alter offsets for connector {}: {e}", target.name)))?;
-            Ok(Message {
-                message: "The Connect framework-managed offsets for this connector have been altered successfully. However, if this connector manages offsets externally, they will need to be manually altered in the system that the connector uses.".into(),
-            })
+            Ok(framework_managed("altered"))
         }
         _ => {
             let parsed = sink_offsets(offsets)?;
             alter_sink(target, &parsed)?;
-            Ok(Message {
-                message: "The offsets for this connector have been altered successfully".into(),
-            })
+            Ok(framework_managed("altered"))
         }
     }
 }
@@ -123,16 +119,23 @@ pub fn reset(target: &OffsetsTarget<'_>) -> Result<Message, HerderError> {
                 .store
                 .commit(target.name, &pairs)
                 .map_err(|e| HerderError::Internal(format!("Failed to reset offsets for connector {}: {e}", target.name)))?;
-            Ok(Message {
-                message: "The Connect framework-managed offsets for this connector have been reset successfully. However, if this connector manages offsets externally, they will need to be manually reset in the system that the connector uses.".into(),
-            })
+            Ok(framework_managed("reset"))
         }
         _ => {
             reset_sink(target)?;
-            Ok(Message {
-                message: "The offsets for this connector have been reset successfully".into(),
-            })
+            Ok(framework_managed("reset"))
         }
+    }
+}
+
+/// Kafka's message when the connector plugin does not manage offsets itself (its
+/// `alterOffsets` returns false, the default; Ferry's plugin contract has no such
+/// hook yet).
+fn framework_managed(modification: &str) -> Message {
+    Message {
+        message: format!(
+            "The Connect framework-managed offsets for this connector have been {modification} successfully. However, if this connector manages offsets externally, they will need to be manually {modification} in the system that the connector uses."
+        ),
     }
 }
 
@@ -208,24 +211,29 @@ fn sink_offsets(offsets: &[ConnectorOffset]) -> Result<Vec<SinkOffset>, HerderEr
                 (partition.get(KAFKA_TOPIC), partition.get(KAFKA_PARTITION))
             else {
                 return Err(bad(format!(
-                    "The partition for a sink connector offset must contain the keys '{KAFKA_TOPIC}' and '{KAFKA_PARTITION}', but was: {}",
-                    o.partition
+                    "The partition for a sink connector offset must contain the keys '{KAFKA_TOPIC}' and '{KAFKA_PARTITION}'"
                 )));
             };
             let topic = match topic {
-                Value::String(t) if !t.is_empty() => t.clone(),
-                other => {
-                    return Err(bad(format!(
-                        "Kafka topic names must be valid strings, but was: {other}"
-                    )));
+                Value::String(t) => t.clone(),
+                Value::Null => {
+                    return Err(bad(
+                        "Kafka topic names must be valid strings and may not be null".into(),
+                    ));
                 }
+                other => other.to_string(),
             };
+            if number.is_null() {
+                return Err(bad(
+                    "Kafka partitions must be valid numbers and may not be null".into(),
+                ));
+            }
             let partition = integer(number)
                 .and_then(|n| i32::try_from(n).ok())
-                .filter(|n| *n >= 0)
                 .ok_or_else(|| {
                     bad(format!(
-                        "Kafka partitions must be valid integers, but was: {number}"
+                        "Failed to parse the following Kafka partition value in the provided offsets: '{}'. Partition values for sink connectors need to be integers.",
+                        plain(number)
                     ))
                 })?;
             let offset = match &o.offset {
@@ -233,19 +241,19 @@ fn sink_offsets(offsets: &[ConnectorOffset]) -> Result<Vec<SinkOffset>, HerderEr
                 Value::Object(map) => {
                     let value = map.get(KAFKA_OFFSET).ok_or_else(|| {
                         bad(format!(
-                            "The offset for a sink connector should either be null or contain the key '{KAFKA_OFFSET}', but was: {}",
-                            o.offset
+                            "The offset for a sink connector should either be null or contain the key '{KAFKA_OFFSET}'"
                         ))
                     })?;
-                    Some(integer(value).filter(|n| *n >= 0).ok_or_else(|| {
+                    Some(integer(value).ok_or_else(|| {
                         bad(format!(
-                            "Kafka offsets must be valid integers, but was: {value}"
+                            "Failed to parse the following Kafka offset value in the provided offsets: '{}'. Offset values for sink connectors need to be integers.",
+                            plain(value)
                         ))
                     })?)
                 }
-                other => {
+                _ => {
                     return Err(bad(format!(
-                        "The offset for a sink connector should either be null or contain the key '{KAFKA_OFFSET}', but was: {other}"
+                        "The offset for a sink connector should either be null or contain the key '{KAFKA_OFFSET}'"
                     )));
                 }
             };
@@ -256,6 +264,14 @@ fn sink_offsets(offsets: &[ConnectorOffset]) -> Result<Vec<SinkOffset>, HerderEr
             })
         })
         .collect()
+}
+
+/// A JSON value as Java's `String.valueOf` shows it (strings without quotes).
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// An integer given as a JSON number or a numeric string (Kafka accepts both).
@@ -432,10 +448,11 @@ mod tests {
         let cases = [
             (Value::Null, json!({"kafka_offset": 1}), "cannot be null or missing"),
             (json!({"kafka_topic": "t"}), json!({"kafka_offset": 1}), "must contain the keys"),
-            (json!({"kafka_topic": 5, "kafka_partition": 0}), json!({"kafka_offset": 1}), "Kafka topic names must be valid strings"),
-            (json!({"kafka_topic": "t", "kafka_partition": "x"}), json!({"kafka_offset": 1}), "Kafka partitions must be valid integers"),
+            (json!({"kafka_topic": null, "kafka_partition": 0}), json!({"kafka_offset": 1}), "Kafka topic names must be valid strings and may not be null"),
+            (json!({"kafka_topic": "t", "kafka_partition": null}), json!({"kafka_offset": 1}), "Kafka partitions must be valid numbers and may not be null"),
+            (json!({"kafka_topic": "t", "kafka_partition": "x"}), json!({"kafka_offset": 1}), "Failed to parse the following Kafka partition value in the provided offsets: 'x'. Partition values for sink connectors need to be integers."),
             (json!({"kafka_topic": "t", "kafka_partition": 0}), json!({"other": 1}), "should either be null or contain the key 'kafka_offset'"),
-            (json!({"kafka_topic": "t", "kafka_partition": 0}), json!({"kafka_offset": "x"}), "Kafka offsets must be valid integers"),
+            (json!({"kafka_topic": "t", "kafka_partition": 0}), json!({"kafka_offset": "x"}), "Failed to parse the following Kafka offset value in the provided offsets: 'x'. Offset values for sink connectors need to be integers."),
         ];
         for (partition, offset, expected) in cases {
             let error = sink_offsets(&[entry(partition, offset)]).expect_err("invalid");

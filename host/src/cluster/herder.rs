@@ -414,22 +414,29 @@ impl super::api::HerderApi for Herder {
         include_tasks: bool,
         only_failed: bool,
     ) -> Result<Value, HerderError> {
-        let status = self.status(name)?;
+        let status = self.status(name).map_err(|e| match e {
+            HerderError::NotFound(_) => HerderError::NotFound(format!("Unknown connector: {name}")),
+            other => other,
+        })?;
+        // Kafka's restart plan: the current status with what restarts shown RESTARTING.
+        let mut plan = status.clone();
         let connector_failed = status["connector"]["state"] == "FAILED";
         if !only_failed || connector_failed {
+            plan["connector"]["state"] = json!("RESTARTING");
             self.restart_connector(name)?;
         }
-        if include_tasks && let Some(tasks) = status["tasks"].as_array() {
+        if include_tasks && let Some(tasks) = plan["tasks"].as_array_mut() {
             for task in tasks {
                 let failed = task["state"] == "FAILED";
                 if let Some(id) = task["id"].as_u64()
                     && (!only_failed || failed)
                 {
+                    task["state"] = json!("RESTARTING");
                     self.restart_task(name, id as u32)?;
                 }
             }
         }
-        self.status(name)
+        Ok(plan)
     }
     fn delete(&self, name: &str) -> Result<(), HerderError> {
         Herder::delete(self, name)

@@ -21,6 +21,7 @@ use ferry_sdk::{
 
 const TOPIC: &str = "topic";
 const MODE: &str = "mode";
+const HANG_IN_VALIDATE: &str = "hang.in.validate";
 const FAIL_AFTER_POLLS: &str = "fail.after.polls";
 const RECORDS_PER_POLL: &str = "records.per.poll";
 const MAX_RECORDS: &str = "max.records";
@@ -83,6 +84,11 @@ impl Plugin for ChaosConnector {
                     .doc("A file the host grants read access to (sandbox tests)."),
             )
             .config(
+                ConfigKey::boolean(HANG_IN_VALIDATE)
+                    .default_value("false")
+                    .doc("Spin forever inside validate (REST timeout tests)."),
+            )
+            .config(
                 ConfigKey::list(PROBE_PATHS)
                     .default_value("")
                     .doc("Paths to try to read on the first poll; results are emitted as records."),
@@ -90,6 +96,13 @@ impl Plugin for ChaosConnector {
     }
 
     fn validate(config: &Config) -> Vec<ConfigProblem> {
+        if config.get(HANG_IN_VALIDATE) == Some("true") {
+            // Stuck until the host's per-call deadline interrupts it.
+            #[allow(clippy::empty_loop)]
+            loop {
+                std::hint::spin_loop();
+            }
+        }
         let mut problems = Vec::new();
         if let Err(e) = mode(config) {
             problems.push(ConfigProblem::new(MODE, e.message()));
