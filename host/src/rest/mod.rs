@@ -1,8 +1,10 @@
 //! The REST API, with Kafka Connect's paths, JSON shapes, status codes and error
 //! body, so existing Kafka Connect tooling works unchanged.
 
+pub mod auth;
 pub mod error;
 pub mod forward;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,13 +30,16 @@ pub struct RestState {
     pub http: reqwest::Client,
     /// Filled in once the broker answers; `null` until then.
     pub kafka_cluster_id: Arc<std::sync::OnceLock<String>>,
+    /// HTTP basic auth, when `rest.extension.classes` turns it on.
+    pub auth: Option<Arc<auth::BasicAuth>>,
 }
 
 type Result<T> = std::result::Result<T, RestError>;
 
 /// Builds the router.
 pub fn router(state: RestState) -> Router {
-    Router::new()
+    let auth = state.auth.clone();
+    let router = Router::new()
         .route("/", get(root))
         .route("/connectors", get(list_connectors).post(create_connector))
         .route(
@@ -62,8 +67,17 @@ pub fn router(state: RestState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             forward::forwarding,
-        ))
-        .with_state(state)
+        ));
+    // Outside forwarding: a request is authenticated before it is answered or forwarded
+    // (a forwarded request keeps its Authorization header and is checked again there).
+    let router = match auth {
+        Some(auth) => router.layer(axum::middleware::from_fn_with_state(
+            auth,
+            auth::require_basic_auth,
+        )),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 /// Runs blocking herder work (which may call into plugins) off the async runtime.
