@@ -1,5 +1,5 @@
-//! The `ferry` binary: `ferry standalone WORKER.properties [CONNECTOR...]` and
-//! `ferry distributed WORKER.properties`.
+//! The `ferry` binary: `ferry standalone WORKER.properties [CONNECTOR...]`,
+//! `ferry distributed WORKER.properties` and `ferry hash-password`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,6 +58,9 @@ enum Command {
         /// Plugin directories (like `plugin.path`).
         dirs: Vec<PathBuf>,
     },
+    /// Read a password from standard input (one line) and print its argon2id hash,
+    /// for the REST basic-auth credentials file (`user=<hash>`).
+    HashPassword,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -67,6 +70,36 @@ fn main() -> anyhow::Result<()> {
         Command::Standalone { worker, connectors } => standalone(&worker, &connectors),
         Command::Distributed { worker } => distributed(&worker),
         Command::Plugins { dirs } => list_plugins(&dirs),
+        Command::HashPassword => hash_password(),
+    }
+}
+
+fn hash_password() -> anyhow::Result<()> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']);
+    let hash = rest::auth::hash_password(password)?;
+    println!("{hash}");
+    Ok(())
+}
+
+/// What the REST server needs besides the herder: the client for other workers,
+/// basic auth and TLS, all checked before anything starts.
+struct RestSetup {
+    http: reqwest::Client,
+    auth: Option<Arc<rest::auth::BasicAuth>>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl RestSetup {
+    fn from_worker(config: &WorkerConfig) -> anyhow::Result<Self> {
+        Ok(Self {
+            http: rest::tls::worker_http_client(config)?,
+            auth: rest::auth::BasicAuth::from_worker(config)?,
+            tls: rest::tls::server_config(config)?,
+        })
     }
 }
 
@@ -171,6 +204,7 @@ fn distributed(worker_path: &Path) -> anyhow::Result<()> {
     let (mut config, providers) = read_worker_config(worker_path)?;
     config.distributed = true;
     let settings = DistributedConfig::from_worker(&config)?;
+    let setup = RestSetup::from_worker(&config)?;
     let config = Arc::new(config);
     let registry = load_plugins(&config)?;
     let topic_error = |e: ferry::cluster::kafka_log::LogError| anyhow::anyhow!("{e}");
@@ -212,6 +246,7 @@ fn distributed(worker_path: &Path) -> anyhow::Result<()> {
         settings,
         configs,
         statuses,
+        setup.http.clone(),
         runtime.handle().clone(),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -221,7 +256,7 @@ fn distributed(worker_path: &Path) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", config.listener))?;
         tracing::info!(listener = %config.listener, advertised = %config.advertised_url, "REST API listening");
-        serve(listener, herder.clone(), cluster_id).await
+        serve(listener, herder.clone(), cluster_id, setup).await
     });
     tracing::info!("stopping work and leaving the group");
     let stopper = herder.clone();
@@ -237,6 +272,7 @@ fn distributed(worker_path: &Path) -> anyhow::Result<()> {
 fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result<()> {
     let (config, providers) = read_worker_config(worker_path)?;
     let config = Arc::new(config);
+    let setup = RestSetup::from_worker(&config)?;
     let connector_configs = connector_paths
         .iter()
         .map(|p| read_connector_file(p))
@@ -273,7 +309,7 @@ fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result
                 bail!("cannot create connector {name}: {error}");
             }
         }
-        serve(listener, herder.clone(), cluster_id).await
+        serve(listener, herder.clone(), cluster_id, setup).await
     })?;
     tracing::info!("stopping connectors");
     herder.shutdown();
@@ -281,22 +317,35 @@ fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result
     Ok(())
 }
 
-/// Serves the REST API for `herder` until SIGTERM or Ctrl-C.
+/// Serves the REST API for `herder` (over TLS for an https listener) until SIGTERM
+/// or Ctrl-C.
 async fn serve(
     listener: tokio::net::TcpListener,
     herder: Arc<dyn HerderApi>,
     cluster_id: Arc<OnceLock<String>>,
+    setup: RestSetup,
 ) -> anyhow::Result<()> {
     let timeout = herder.services().config.rest_request_timeout;
     let app = rest::router(RestState {
         herder,
-        http: reqwest::Client::new(),
+        http: setup.http,
         kafka_cluster_id: cluster_id,
         timeout,
+        auth: setup.auth,
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    match setup.tls {
+        Some(tls) => {
+            let listener = rest::tls::TlsListener::new(listener, tls)?;
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?
+        }
+    }
     Ok(())
 }
 

@@ -13,6 +13,8 @@ use serde_json::Value;
 pub struct Rest {
     base: String,
     client: Client,
+    /// HTTP basic credentials sent with every call, if set.
+    credentials: Option<(String, String)>,
 }
 
 impl Rest {
@@ -22,9 +24,23 @@ impl Rest {
             .timeout(Duration::from_secs(60))
             .build()
             .expect("build HTTP client");
+        Rest::with_client(base, client)
+    }
+
+    /// A client for `base` using `client` (e.g. one that trusts a test CA).
+    pub fn with_client(base: impl Into<String>, client: Client) -> Rest {
         Rest {
             base: base.into().trim_end_matches('/').to_owned(),
             client,
+            credentials: None,
+        }
+    }
+
+    /// The same client, sending `Authorization: Basic …` for `user`/`password`.
+    pub fn with_basic_auth(&self, user: &str, password: &str) -> Rest {
+        Rest {
+            credentials: Some((user.to_owned(), password.to_owned())),
+            ..self.clone()
         }
     }
 
@@ -88,6 +104,9 @@ impl Rest {
             .request(method, format!("{}{path}", self.base))
             .timeout(timeout)
             .header("Accept", "application/json");
+        if let Some((user, password)) = &self.credentials {
+            request = request.basic_auth(user, Some(password));
+        }
         if let Some(body) = body {
             request = request
                 .header("Content-Type", "application/json")

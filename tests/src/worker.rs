@@ -187,7 +187,20 @@ impl Worker {
             .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok())
             .unwrap_or_else(|| panic!("cannot find a port in listeners={listeners}"));
         self.port = port;
-        self.rest = Rest::new(format!("http://127.0.0.1:{port}"));
+        self.rest = if first.starts_with("https://") {
+            Rest::with_client(
+                format!("https://127.0.0.1:{port}"),
+                https_client(&self.props),
+            )
+        } else {
+            Rest::new(format!("http://127.0.0.1:{port}"))
+        };
+    }
+
+    /// Sends HTTP basic credentials with every call of [`Worker::rest`] (and of the
+    /// status helpers) from now on, for a worker with basic auth on.
+    pub fn set_basic_auth(&mut self, user: &str, password: &str) {
+        self.rest = self.rest.with_basic_auth(user, password);
     }
 
     fn spawn(&mut self) {
@@ -238,7 +251,8 @@ impl Worker {
                     self.log_tail(LOG_TAIL_ON_PANIC)
                 ));
             }
-            if let Some((200, _)) = self.rest.probe("/", Duration::from_secs(2)) {
+            // 401: up, with basic auth on and no credentials set (yet).
+            if let Some((200 | 401, _)) = self.rest.probe("/", Duration::from_secs(2)) {
                 return Ok(());
             }
             if Instant::now() >= deadline {
@@ -258,7 +272,7 @@ impl Worker {
         &self.rest
     }
 
-    /// The REST base URL, `http://127.0.0.1:PORT`.
+    /// The REST base URL, `http://127.0.0.1:PORT` (`https://` for a TLS listener).
     pub fn url(&self) -> &str {
         self.rest.base()
     }
@@ -436,4 +450,23 @@ impl Drop for Worker {
             );
         }
     }
+}
+
+/// A client for an https worker: it trusts only the PEM CA certificates of the worker's
+/// own truststore (`listeners.https.ssl.truststore.location`, else
+/// `ssl.truststore.location`), and verifies the certificate and host name.
+fn https_client(props: &BTreeMap<String, String>) -> reqwest::blocking::Client {
+    let path = props
+        .get("listeners.https.ssl.truststore.location")
+        .or_else(|| props.get("ssl.truststore.location"))
+        .expect("an https test worker needs ssl.truststore.location (the test CA) in its props");
+    let pem = std::fs::read(path).unwrap_or_else(|e| panic!("read truststore {path}: {e}"));
+    let mut builder = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false);
+    for cert in reqwest::Certificate::from_pem_bundle(&pem).expect("PEM CA certificates") {
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build().expect("build HTTPS client")
 }

@@ -132,12 +132,14 @@ pub struct DistributedHerder {
 }
 
 impl DistributedHerder {
-    /// Reads the config log, joins the group and starts the herder thread.
+    /// Reads the config log, joins the group and starts the herder thread. `http`
+    /// calls other workers (see `crate::rest::tls::worker_http_client`).
     pub fn start(
         services: Arc<WorkerServices>,
         settings: DistributedConfig,
         configs: ConfigLog,
         statuses: Arc<StatusLog>,
+        http: reqwest::Client,
         runtime: tokio::runtime::Handle,
     ) -> Result<Arc<Self>, HerderError> {
         configs
@@ -163,7 +165,7 @@ impl DistributedHerder {
             thread: Mutex::new(None),
             wake: (Mutex::new(false), Condvar::new()),
             stop: AtomicBool::new(false),
-            http: reqwest::Client::new(),
+            http,
             runtime,
         });
         let group_config = GroupConfig {

@@ -32,6 +32,8 @@ pub struct WorkerConfig {
     pub props: BTreeMap<String, String>,
     pub bootstrap_servers: String,
     pub listener: SocketAddr,
+    /// `http` or `https` (TLS, see `crate::rest::tls`) for `listener`.
+    pub listener_scheme: ListenerScheme,
     pub advertised_url: String,
     pub plugin_path: Vec<PathBuf>,
     pub offsets_file: Option<PathBuf>,
@@ -101,15 +103,37 @@ impl WorkerConfig {
             .get("listeners")
             .cloned()
             .unwrap_or_else(|| "http://0.0.0.0:8083".into());
-        let first = split_list(&listeners)
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        let listener = parse_listener(&first).map_err(|reason| WorkerConfigError::Invalid {
-            key: "listeners".into(),
-            value: listeners.clone(),
-            reason,
-        })?;
+        let parsed = split_list(&listeners)
+            .iter()
+            .map(|entry| parse_listener(entry))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|reason| WorkerConfigError::Invalid {
+                key: "listeners".into(),
+                value: listeners.clone(),
+                reason,
+            })?;
+        let advertised_scheme = match props.get("rest.advertised.listener").map(|v| v.trim()) {
+            None | Some("") => None,
+            Some(v) => {
+                Some(
+                    ListenerScheme::parse(v).ok_or_else(|| WorkerConfigError::Invalid {
+                        key: "rest.advertised.listener".into(),
+                        value: v.to_string(),
+                        reason: "must be http or https".into(),
+                    })?,
+                )
+            }
+        };
+        // Ferry serves one listener: the one `rest.advertised.listener` names, else the first.
+        let (listener_scheme, listener) = advertised_scheme
+            .and_then(|wanted| parsed.iter().find(|(scheme, _)| *scheme == wanted))
+            .or(parsed.first())
+            .copied()
+            .ok_or_else(|| WorkerConfigError::Invalid {
+                key: "listeners".into(),
+                value: listeners.clone(),
+                reason: "no listener given".into(),
+            })?;
         let advertised_host = props
             .get("rest.advertised.host.name")
             .cloned()
@@ -122,10 +146,7 @@ impl WorkerConfig {
             });
         let advertised_port: u16 =
             parse_number(&props, "rest.advertised.port")?.unwrap_or(listener.port());
-        let scheme = props
-            .get("rest.advertised.listener")
-            .cloned()
-            .unwrap_or_else(|| "http".into());
+        let scheme = advertised_scheme.unwrap_or(listener_scheme).as_str();
         let advertised_url = format!("{scheme}://{advertised_host}:{advertised_port}/");
         let plugin_path = props
             .get("plugin.path")
@@ -150,6 +171,7 @@ impl WorkerConfig {
             props,
             bootstrap_servers,
             listener,
+            listener_scheme,
             advertised_url,
             plugin_path,
             offsets_file,
@@ -265,11 +287,40 @@ pub const CALL_TIMEOUT_MS: &str = "ferry.sandbox.call.timeout.ms";
 /// Static group membership of sink consumers (worker default, connector override).
 pub const STATIC_MEMBERSHIP: &str = "ferry.sink.static.membership";
 
-/// Parses one `listeners` entry such as `http://0.0.0.0:8083` or `http://:8083`.
-fn parse_listener(entry: &str) -> Result<SocketAddr, String> {
-    let rest = entry.strip_prefix("http://").ok_or_else(|| {
-        format!("'{entry}' must start with http:// (https arrives with the REST security work)")
-    })?;
+/// The scheme of a REST listener.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListenerScheme {
+    Http,
+    /// TLS, configured by the `listeners.https.ssl.*` / `ssl.*` keys.
+    Https,
+}
+
+impl ListenerScheme {
+    /// `http` or `https` (any case).
+    pub fn parse(text: &str) -> Option<Self> {
+        if text.eq_ignore_ascii_case("http") {
+            Some(Self::Http)
+        } else if text.eq_ignore_ascii_case("https") {
+            Some(Self::Https)
+        } else {
+            None
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+}
+
+/// Parses one `listeners` entry such as `http://0.0.0.0:8083`, `https://:8443`.
+fn parse_listener(entry: &str) -> Result<(ListenerScheme, SocketAddr), String> {
+    let (scheme, rest) = entry
+        .split_once("://")
+        .and_then(|(scheme, rest)| Some((ListenerScheme::parse(scheme)?, rest)))
+        .ok_or_else(|| format!("'{entry}' must start with http:// or https://"))?;
     let rest = rest.trim_end_matches('/');
     let (host, port) = rest
         .rsplit_once(':')
@@ -282,6 +333,7 @@ fn parse_listener(entry: &str) -> Result<SocketAddr, String> {
     format!("{host}:{port}")
         .parse()
         .or_else(|_| format!("[{host}]:{port}").parse())
+        .map(|addr| (scheme, addr))
         .map_err(|e| format!("'{entry}': {e}"))
 }
 
@@ -324,6 +376,37 @@ mod tests {
                 "{error}"
             );
         }
+    }
+
+    #[test]
+    fn https_listeners_parse_and_advertise_https() {
+        let config = |pairs: &[(&str, &str)]| {
+            let props = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            WorkerConfig::from_props(props)
+        };
+        let tls = config(&[("listeners", "https://127.0.0.1:8443")]).expect("valid");
+        assert_eq!(tls.listener_scheme, ListenerScheme::Https);
+        assert_eq!(tls.advertised_url, "https://127.0.0.1:8443/");
+        let plain = config(&[("listeners", "http://localhost:8083")]).expect("valid");
+        assert_eq!(plain.listener_scheme, ListenerScheme::Http);
+        assert_eq!(plain.advertised_url, "http://127.0.0.1:8083/");
+        let both = config(&[
+            ("listeners", "http://127.0.0.1:8083,https://127.0.0.1:8443"),
+            ("rest.advertised.listener", "https"),
+        ])
+        .expect("valid");
+        assert_eq!(both.listener.port(), 8443);
+        assert_eq!(both.advertised_url, "https://127.0.0.1:8443/");
+        let error = config(&[("listeners", "ftp://127.0.0.1:21")]).expect_err("invalid");
+        assert!(error.to_string().contains("listeners"), "{error}");
+        let error = config(&[("rest.advertised.listener", "gopher")]).expect_err("invalid");
+        assert!(
+            error.to_string().contains("rest.advertised.listener"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! described by the OpenAPI document served at `/openapi.json`, generated from the
 //! handlers and the entity types they return.
 
+pub mod auth;
 pub mod entities;
 pub mod error;
 pub mod forward;
 pub mod openapi;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,6 +40,8 @@ pub struct RestState {
     pub kafka_cluster_id: Arc<std::sync::OnceLock<String>>,
     /// How long a request may wait on the herder (Kafka Connect: 90 s).
     pub timeout: Duration,
+    /// HTTP basic auth, when `rest.extension.classes` turns it on.
+    pub auth: Option<Arc<auth::BasicAuth>>,
 }
 
 type Result<T> = std::result::Result<T, RestError>;
@@ -75,9 +79,10 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// Builds the router.
 pub fn router(state: RestState) -> Router {
+    let auth = state.auth.clone();
     let (router, api) = api_routes().split_for_parts();
     let document = Arc::new(api);
-    router
+    let router = router
         .route(
             "/openapi.json",
             axum::routing::get(move || {
@@ -90,8 +95,17 @@ pub fn router(state: RestState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             forward::forwarding,
-        ))
-        .with_state(state)
+        ));
+    // Outside forwarding: a request is authenticated before it is answered or forwarded
+    // (a forwarded request keeps its Authorization header and is checked again there).
+    let router = match auth {
+        Some(auth) => router.layer(axum::middleware::from_fn_with_state(
+            auth,
+            auth::require_basic_auth,
+        )),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 /// Runs blocking herder work (which may call into plugins) off the async runtime,
