@@ -100,7 +100,11 @@ pub fn init() {
 /// `{target → level}` from `EnvFilter` directives like `info,librdkafka=warn`.
 fn parse_directives(directives: &str) -> BTreeMap<String, LoggerLevel> {
     let mut out = BTreeMap::new();
-    for directive in directives.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+    for directive in directives
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
         let (target, level) = match directive.split_once('=') {
             Some((target, level)) => (target.trim(), level.trim()),
             None => (ROOT, directive),
@@ -187,7 +191,9 @@ pub fn get(name: &str) -> Result<LoggerLevel, LoggerError> {
     let known = name == ROOT
         || KNOWN_LOGGERS.contains(&name)
         || loggers.levels.contains_key(name)
-        || KNOWN_LOGGERS.iter().any(|k| k.starts_with(&format!("{name}::")));
+        || KNOWN_LOGGERS
+            .iter()
+            .any(|k| k.starts_with(&format!("{name}::")));
     if !known {
         return Err(LoggerError::NotFound(name.to_string()));
     }

@@ -19,11 +19,11 @@ use ferry::config::WorkerConfig;
 use ferry::config::distributed::DistributedConfig;
 use ferry::config::properties;
 use ferry::config::providers::ConfigProviders;
-use ferry::worker::topics::MemoryTopics;
 use ferry::plugin::cache::CompileCache;
 use ferry::plugin::{PluginRegistry, engine};
 use ferry::rest::{self, RestState};
 use ferry::worker::WorkerServices;
+use ferry::worker::topics::MemoryTopics;
 
 #[derive(Parser)]
 #[command(

@@ -112,7 +112,11 @@ fn kafka_rest_scenario_with_file_config_provider() {
         .as_array()
         .and_then(|c| c.iter().find(|c| c["value"]["name"] == "topic"))
         .expect("topic value");
-    assert_eq!(shown["value"]["value"], json!(variable), "validate must not show the secret");
+    assert_eq!(
+        shown["value"]["value"],
+        json!(variable),
+        "validate must not show the secret"
+    );
 
     let (status, created) = rest.create_connector("scenario-source", &source);
     assert_eq!(status, 201, "{created}");
@@ -126,9 +130,11 @@ fn kafka_rest_scenario_with_file_config_provider() {
     expected_config["name"] = json!("scenario-source");
     wait_state(&worker, "scenario-source", "RUNNING");
     assert!(
-        wait_until(TIMEOUT, || rest.get("/connectors/scenario-source").1["tasks"]
-            .as_array()
-            .is_some_and(|t| t.len() == 1)),
+        wait_until(TIMEOUT, || {
+            rest.get("/connectors/scenario-source").1["tasks"]
+                .as_array()
+                .is_some_and(|t| t.len() == 1)
+        }),
         "the source never got its task"
     );
     assert_eq!(
@@ -149,7 +155,10 @@ fn kafka_rest_scenario_with_file_config_provider() {
     );
     let (status, tasks) = rest.get("/connectors/scenario-source/tasks");
     assert_eq!(status, 200);
-    assert_eq!(tasks[0]["id"], json!({"connector": "scenario-source", "task": 0}));
+    assert_eq!(
+        tasks[0]["id"],
+        json!({"connector": "scenario-source", "task": 0})
+    );
     assert_eq!(tasks[0]["config"]["topic"], json!(variable), "{tasks}");
     assert!(
         !tasks.to_string().contains(&format!("\"{topic}\"")),
@@ -166,10 +175,7 @@ fn kafka_rest_scenario_with_file_config_provider() {
     let second = data.path().join("in2.txt");
     write_lines(&second, ["d", "e"]);
     let updated = with(source.clone(), "file", second.display().to_string());
-    let (status, body) = rest.put(
-        "/connectors/scenario-source/config",
-        &config_map(&updated),
-    );
+    let (status, body) = rest.put("/connectors/scenario-source/config", &config_map(&updated));
     assert_eq!(status, 200, "{body}");
     assert!(
         wait_until(TIMEOUT, || read_lines(&output)
@@ -215,7 +221,11 @@ fn stop_patch_and_source_offsets() {
     let mut bad_state = body.clone();
     bad_state["name"] = json!("other");
     bad_state["initial_state"] = json!("SLEEPING");
-    assert_error(&rest.post("/connectors", &bad_state), 400, "bad initial_state");
+    assert_error(
+        &rest.post("/connectors", &bad_state),
+        400,
+        "bad initial_state",
+    );
 
     // Resume from STOPPED: the connector starts and its task reads everything.
     assert_eq!(rest.put_empty("/connectors/src/resume").0, 202);
@@ -237,9 +247,17 @@ fn stop_patch_and_source_offsets() {
         assert_error(&refused, 400, "alter while running"),
         "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/src/stop' endpoint"
     );
-    assert_error(&rest.delete("/connectors/src/offsets"), 400, "reset while running");
+    assert_error(
+        &rest.delete("/connectors/src/offsets"),
+        400,
+        "reset while running",
+    );
     assert_eq!(
-        assert_error(&patch(&worker, "/connectors/nope/offsets", &alter), 404, "unknown"),
+        assert_error(
+            &patch(&worker, "/connectors/nope/offsets", &alter),
+            404,
+            "unknown"
+        ),
         "Connector nope not found"
     );
     assert_error(&rest.get("/connectors/nope/offsets"), 404, "unknown");
@@ -249,7 +267,11 @@ fn stop_patch_and_source_offsets() {
     wait_state(&worker, "src", "STOPPED");
     for empty in [json!({}), json!({"offsets": []})] {
         assert_eq!(
-            assert_error(&patch(&worker, "/connectors/src/offsets", &empty), 400, "empty"),
+            assert_error(
+                &patch(&worker, "/connectors/src/offsets", &empty),
+                400,
+                "empty"
+            ),
             "Partitions / offsets need to be provided for an alter offsets request"
         );
     }
@@ -303,7 +325,10 @@ fn stop_patch_and_source_offsets() {
     );
     assert_eq!(rest.put_empty("/connectors/src/resume").0, 202);
     let again = broker.consume_all(&topic, 12, TIMEOUT);
-    assert_eq!(strings(&again[7..]), ["zero", "one", "two", "three", "four"]);
+    assert_eq!(
+        strings(&again[7..]),
+        ["zero", "one", "two", "three", "four"]
+    );
 }
 
 /// Sink offsets are the `connect-<c>` group's: read, validated, altered, reset.
@@ -340,14 +365,26 @@ fn sink_offsets_through_the_consumer_group() {
     assert_eq!(rest.put_empty("/connectors/snk/stop").0, 204);
     wait_state(&worker, "snk", "STOPPED");
     let invalid = [
-        (json!({"kafka_topic": topic}), json!({"kafka_offset": 1}),
-         "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'"),
-        (json!({"kafka_topic": topic, "kafka_partition": "zero"}), json!({"kafka_offset": 1}),
-         "Failed to parse the following Kafka partition value in the provided offsets: 'zero'. Partition values for sink connectors need to be integers."),
-        (partition.clone(), json!({"position": 1}),
-         "The offset for a sink connector should either be null or contain the key 'kafka_offset'"),
-        (partition.clone(), json!({"kafka_offset": "x"}),
-         "Failed to parse the following Kafka offset value in the provided offsets: 'x'. Offset values for sink connectors need to be integers."),
+        (
+            json!({"kafka_topic": topic}),
+            json!({"kafka_offset": 1}),
+            "The partition for a sink connector offset must contain the keys 'kafka_topic' and 'kafka_partition'",
+        ),
+        (
+            json!({"kafka_topic": topic, "kafka_partition": "zero"}),
+            json!({"kafka_offset": 1}),
+            "Failed to parse the following Kafka partition value in the provided offsets: 'zero'. Partition values for sink connectors need to be integers.",
+        ),
+        (
+            partition.clone(),
+            json!({"position": 1}),
+            "The offset for a sink connector should either be null or contain the key 'kafka_offset'",
+        ),
+        (
+            partition.clone(),
+            json!({"kafka_offset": "x"}),
+            "Failed to parse the following Kafka offset value in the provided offsets: 'x'. Offset values for sink connectors need to be integers.",
+        ),
     ];
     for (p, o, expected) in invalid {
         let response = patch(
@@ -355,7 +392,10 @@ fn sink_offsets_through_the_consumer_group() {
             "/connectors/snk/offsets",
             &json!({"offsets": [{"partition": p, "offset": o}]}),
         );
-        assert_eq!(assert_error(&response, 400, "invalid sink offset"), expected);
+        assert_eq!(
+            assert_error(&response, 400, "invalid sink offset"),
+            expected
+        );
     }
     let alter = json!({"offsets": [{"partition": partition, "offset": {"kafka_offset": 3}}]});
     let (status, message) = patch(&worker, "/connectors/snk/offsets", &alter);
@@ -414,21 +454,29 @@ fn restart_combinations_follow_kip_745() {
     // Neither flag: 204, only the connector instance restarts.
     let (status, body) = rest.post_empty("/connectors/chaos/restart");
     assert_eq!((status, body), (204, Value::Null));
-    let (status, body) = rest.post_empty("/connectors/chaos/restart?includeTasks=false&onlyFailed=false");
+    let (status, body) =
+        rest.post_empty("/connectors/chaos/restart?includeTasks=false&onlyFailed=false");
     assert_eq!((status, body), (204, Value::Null));
 
     // onlyFailed without tasks: the connector is RUNNING, so nothing restarts.
     let (status, plan) = rest.post_empty("/connectors/chaos/restart?onlyFailed=true");
     assert_eq!(status, 202, "{plan}");
     assert_eq!(plan["connector"]["state"], "RUNNING");
-    assert!(plan["tasks"].as_array().is_some_and(|t| t.iter().all(|t| t["state"] == "FAILED")));
+    assert!(
+        plan["tasks"]
+            .as_array()
+            .is_some_and(|t| t.iter().all(|t| t["state"] == "FAILED"))
+    );
 
     // Failed tasks only.
-    let (status, plan) = rest.post_empty("/connectors/chaos/restart?includeTasks=true&onlyFailed=true");
+    let (status, plan) =
+        rest.post_empty("/connectors/chaos/restart?includeTasks=true&onlyFailed=true");
     assert_eq!(status, 202, "{plan}");
     assert_eq!(plan["connector"]["state"], "RUNNING");
     assert!(
-        plan["tasks"].as_array().is_some_and(|t| t.len() == 2 && t.iter().all(|t| t["state"] == "RESTARTING")),
+        plan["tasks"]
+            .as_array()
+            .is_some_and(|t| t.len() == 2 && t.iter().all(|t| t["state"] == "RESTARTING")),
         "{plan}"
     );
     assert!(failed(rest), "restarted tasks trap again");
@@ -437,7 +485,11 @@ fn restart_combinations_follow_kip_745() {
     let (status, plan) = rest.post_empty("/connectors/chaos/restart?includeTasks=true");
     assert_eq!(status, 202, "{plan}");
     assert_eq!(plan["connector"]["state"], "RESTARTING");
-    assert!(plan["tasks"].as_array().is_some_and(|t| t.iter().all(|t| t["state"] == "RESTARTING")));
+    assert!(
+        plan["tasks"]
+            .as_array()
+            .is_some_and(|t| t.iter().all(|t| t["state"] == "RESTARTING"))
+    );
     assert_eq!(plan["name"], "chaos");
     assert_eq!(plan["type"], "source");
 
@@ -445,7 +497,11 @@ fn restart_combinations_follow_kip_745() {
         let response = rest.post_empty(&format!("/connectors/nope/restart{query}"));
         assert_error(&response, 404, "restart unknown");
     }
-    assert_error(&rest.post_empty("/connectors/chaos/tasks/7/restart"), 404, "unknown task");
+    assert_error(
+        &rest.post_empty("/connectors/chaos/tasks/7/restart"),
+        404,
+        "unknown task",
+    );
 }
 
 /// `/health`, loggers, plugin config definitions, topic tracking and `/openapi.json`.
@@ -469,24 +525,44 @@ fn health_loggers_plugin_config_topics_and_openapi() {
     assert_eq!(loggers["root"]["level"], "INFO", "{loggers}");
     let (status, affected) = rest.put("/admin/loggers/ferry::worker", &json!({"level": "DEBUG"}));
     assert_eq!(status, 200, "{affected}");
-    assert!(affected.as_array().is_some_and(|a| a.contains(&json!("ferry::worker"))), "{affected}");
+    assert!(
+        affected
+            .as_array()
+            .is_some_and(|a| a.contains(&json!("ferry::worker"))),
+        "{affected}"
+    );
     let (status, level) = rest.get("/admin/loggers/ferry::worker");
     assert_eq!(status, 200);
     assert_eq!(level["level"], "DEBUG");
     assert!(level["last_modified"].as_u64().is_some(), "{level}");
     assert_eq!(
-        assert_error(&rest.put("/admin/loggers/ferry", &json!({"level": "LOUD"})), 404, "bad level"),
+        assert_error(
+            &rest.put("/admin/loggers/ferry", &json!({"level": "LOUD"})),
+            404,
+            "bad level"
+        ),
         "invalid log level 'LOUD'."
     );
     assert_eq!(
-        assert_error(&rest.put("/admin/loggers/ferry", &json!({})), 400, "no level"),
+        assert_error(
+            &rest.put("/admin/loggers/ferry", &json!({})),
+            400,
+            "no level"
+        ),
         "Desired 'level' parameter was not specified in request."
     );
-    let (status, body) = rest.put("/admin/loggers/ferry::rest?scope=cluster", &json!({"level": "WARN"}));
+    let (status, body) = rest.put(
+        "/admin/loggers/ferry::rest?scope=cluster",
+        &json!({"level": "WARN"}),
+    );
     assert_eq!((status, body), (204, Value::Null));
     assert_eq!(rest.get("/admin/loggers/ferry::rest").1["level"], "WARN");
     assert_eq!(
-        assert_error(&rest.get("/admin/loggers/no.such.logger"), 404, "unknown logger"),
+        assert_error(
+            &rest.get("/admin/loggers/no.such.logger"),
+            404,
+            "unknown logger"
+        ),
         "Logger no.such.logger not found."
     );
 
@@ -503,7 +579,11 @@ fn health_loggers_plugin_config_topics_and_openapi() {
     }
     assert!(keys[0]["order"].is_number(), "{}", keys[0]);
     assert_eq!(
-        assert_error(&rest.get("/connector-plugins/nope/config"), 404, "unknown plugin"),
+        assert_error(
+            &rest.get("/connector-plugins/nope/config"),
+            404,
+            "unknown plugin"
+        ),
         "Unknown plugin nope."
     );
 
@@ -513,7 +593,8 @@ fn health_loggers_plugin_config_topics_and_openapi() {
     let input = data.path().join("in.txt");
     write_lines(&input, ["x"]);
     assert_eq!(
-        rest.create_connector("tracked", &file_source_config("tracked", &input, &topic)).0,
+        rest.create_connector("tracked", &file_source_config("tracked", &input, &topic))
+            .0,
         201
     );
     assert!(
@@ -530,8 +611,18 @@ fn health_loggers_plugin_config_topics_and_openapi() {
 
     let (status, document) = rest.get("/openapi.json");
     assert_eq!(status, 200);
-    assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{}", document["openapi"]);
-    for path in ["/connectors/{name}/offsets", "/admin/loggers/{name}", "/health"] {
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.")),
+        "{}",
+        document["openapi"]
+    );
+    for path in [
+        "/connectors/{name}/offsets",
+        "/admin/loggers/{name}",
+        "/health",
+    ] {
         assert!(document["paths"][path].is_object(), "{path} not documented");
     }
 }
@@ -545,14 +636,22 @@ fn topic_tracking_can_be_disabled() {
     props.insert("topic.tracking.allow.reset".into(), "false".into());
     let worker = Worker::start_standalone(props.clone(), &[]);
     assert_eq!(
-        assert_error(&worker.rest().put_empty("/connectors/c/topics/reset"), 403, "reset off"),
+        assert_error(
+            &worker.rest().put_empty("/connectors/c/topics/reset"),
+            403,
+            "reset off"
+        ),
         "Topic tracking reset is disabled."
     );
     drop(worker);
     props.insert("topic.tracking.enable".into(), "false".into());
     let worker = Worker::start_standalone(props, &[]);
     assert_eq!(
-        assert_error(&worker.rest().get("/connectors/c/topics"), 403, "tracking off"),
+        assert_error(
+            &worker.rest().get("/connectors/c/topics"),
+            403,
+            "tracking off"
+        ),
         "Topic tracking is disabled."
     );
 }
@@ -576,7 +675,9 @@ fn a_stuck_plugin_call_never_hangs_the_rest_api() {
     let stuck = std::thread::spawn(move || {
         let started = Instant::now();
         let response = reqwest::blocking::Client::new()
-            .put(format!("{base}/connector-plugins/test-chaos-source/config/validate"))
+            .put(format!(
+                "{base}/connector-plugins/test-chaos-source/config/validate"
+            ))
             .json(&config)
             .timeout(Duration::from_secs(30))
             .send()
@@ -594,11 +695,18 @@ fn a_stuck_plugin_call_never_hangs_the_rest_api() {
             .try_call(Method::GET, "/connectors", None, Duration::from_secs(5))
             .expect("GET /connectors answers while a plugin is stuck");
         assert_eq!(status, 200);
-        assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
     }
     let (elapsed, status, body) = stuck.join().expect("thread");
     assert_eq!(status, 500, "{body}");
-    assert!(elapsed < Duration::from_secs(15), "answered after {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(15),
+        "answered after {elapsed:?}"
+    );
     let message = body["message"].as_str().unwrap_or_default();
     assert!(
         message.starts_with("Request timed out.") && message.contains("test-chaos-source"),

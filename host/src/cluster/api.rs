@@ -147,8 +147,8 @@ pub trait HerderApi: Send + Sync {
         name: &str,
     ) -> Result<(BTreeMap<String, String>, PluginKind), HerderError> {
         let target = self.offsets_target(name)?;
-        let stopped = self.target_state(name)? == TargetState::Stopped
-            && self.info(name)?.tasks.is_empty();
+        let stopped =
+            self.target_state(name)? == TargetState::Stopped && self.info(name)?.tasks.is_empty();
         if !stopped {
             return Err(HerderError::BadRequest(
                 connector_offsets::not_stopped_message(name),

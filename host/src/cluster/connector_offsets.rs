@@ -91,10 +91,12 @@ pub fn alter(
     match target.kind {
         PluginKind::Source => {
             let pairs = source_pairs(offsets)?;
-            target
-                .store
-                .commit(target.name, &pairs)
-                .map_err(|e| HerderError::Internal(format!("Failed to alter offsets for connector {}: {e}", target.name)))?;
+            target.store.commit(target.name, &pairs).map_err(|e| {
+                HerderError::Internal(format!(
+                    "Failed to alter offsets for connector {}: {e}",
+                    target.name
+                ))
+            })?;
             Ok(framework_managed("altered"))
         }
         _ => {
@@ -115,10 +117,12 @@ pub fn reset(target: &OffsetsTarget<'_>) -> Result<Message, HerderError> {
                 .into_iter()
                 .map(|(partition, _)| (partition, None))
                 .collect();
-            target
-                .store
-                .commit(target.name, &pairs)
-                .map_err(|e| HerderError::Internal(format!("Failed to reset offsets for connector {}: {e}", target.name)))?;
+            target.store.commit(target.name, &pairs).map_err(|e| {
+                HerderError::Internal(format!(
+                    "Failed to reset offsets for connector {}: {e}",
+                    target.name
+                ))
+            })?;
             Ok(framework_managed("reset"))
         }
         _ => {
@@ -446,13 +450,41 @@ mod tests {
         assert_eq!(ok[1].partition, 3);
         assert_eq!(ok[1].offset, None);
         let cases = [
-            (Value::Null, json!({"kafka_offset": 1}), "cannot be null or missing"),
-            (json!({"kafka_topic": "t"}), json!({"kafka_offset": 1}), "must contain the keys"),
-            (json!({"kafka_topic": null, "kafka_partition": 0}), json!({"kafka_offset": 1}), "Kafka topic names must be valid strings and may not be null"),
-            (json!({"kafka_topic": "t", "kafka_partition": null}), json!({"kafka_offset": 1}), "Kafka partitions must be valid numbers and may not be null"),
-            (json!({"kafka_topic": "t", "kafka_partition": "x"}), json!({"kafka_offset": 1}), "Failed to parse the following Kafka partition value in the provided offsets: 'x'. Partition values for sink connectors need to be integers."),
-            (json!({"kafka_topic": "t", "kafka_partition": 0}), json!({"other": 1}), "should either be null or contain the key 'kafka_offset'"),
-            (json!({"kafka_topic": "t", "kafka_partition": 0}), json!({"kafka_offset": "x"}), "Failed to parse the following Kafka offset value in the provided offsets: 'x'. Offset values for sink connectors need to be integers."),
+            (
+                Value::Null,
+                json!({"kafka_offset": 1}),
+                "cannot be null or missing",
+            ),
+            (
+                json!({"kafka_topic": "t"}),
+                json!({"kafka_offset": 1}),
+                "must contain the keys",
+            ),
+            (
+                json!({"kafka_topic": null, "kafka_partition": 0}),
+                json!({"kafka_offset": 1}),
+                "Kafka topic names must be valid strings and may not be null",
+            ),
+            (
+                json!({"kafka_topic": "t", "kafka_partition": null}),
+                json!({"kafka_offset": 1}),
+                "Kafka partitions must be valid numbers and may not be null",
+            ),
+            (
+                json!({"kafka_topic": "t", "kafka_partition": "x"}),
+                json!({"kafka_offset": 1}),
+                "Failed to parse the following Kafka partition value in the provided offsets: 'x'. Partition values for sink connectors need to be integers.",
+            ),
+            (
+                json!({"kafka_topic": "t", "kafka_partition": 0}),
+                json!({"other": 1}),
+                "should either be null or contain the key 'kafka_offset'",
+            ),
+            (
+                json!({"kafka_topic": "t", "kafka_partition": 0}),
+                json!({"kafka_offset": "x"}),
+                "Failed to parse the following Kafka offset value in the provided offsets: 'x'. Offset values for sink connectors need to be integers.",
+            ),
         ];
         for (partition, offset, expected) in cases {
             let error = sink_offsets(&[entry(partition, offset)]).expect_err("invalid");
@@ -468,7 +500,10 @@ mod tests {
             entry(json!({"f": "b"}), Value::Null),
         ])
         .expect("valid");
-        assert_eq!(pairs[0], (r#"{"f":"a"}"#.to_string(), Some(r#"{"pos":1}"#.to_string())));
+        assert_eq!(
+            pairs[0],
+            (r#"{"f":"a"}"#.to_string(), Some(r#"{"pos":1}"#.to_string()))
+        );
         assert_eq!(pairs[1].1, None);
         assert!(source_pairs(&[entry(Value::Null, json!({}))]).is_err());
         assert!(source_pairs(&[entry(json!({}), json!(5))]).is_err());

@@ -350,7 +350,9 @@ impl DistributedHerder {
                 ConfigEvent::LoggerLevel { namespace, level } => {
                     match crate::logging::set_level(&namespace, &level) {
                         Ok(_) => tracing::info!(namespace, level, "log level set for the cluster"),
-                        Err(error) => tracing::warn!(namespace, level, "ignoring cluster log level: {error}"),
+                        Err(error) => {
+                            tracing::warn!(namespace, level, "ignoring cluster log level: {error}")
+                        }
                     }
                 }
                 ConfigEvent::RestartRequested {

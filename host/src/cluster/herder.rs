@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::config_log::TargetState;
 use crate::config::connector::{self, ConfigInfos, Validation, unknown_class_message};
 use crate::config::providers::ConfigProviders;
-use super::config_log::TargetState;
 use crate::plugin::instance::{Introspect, config_list};
 use crate::plugin::{LoadedPlugin, PluginKind};
 use crate::worker::WorkerServices;
@@ -560,7 +560,9 @@ pub fn plugin_config_keys(
     );
     let mut keys = connector::plugin_key_infos(plugin);
     for info in validation.infos.configs {
-        if !keys.iter().any(|k| k.name == info.definition.name) && !info.definition.documentation.is_empty() {
+        if !keys.iter().any(|k| k.name == info.definition.name)
+            && !info.definition.documentation.is_empty()
+        {
             keys.push(info.definition);
         }
     }

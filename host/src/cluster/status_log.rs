@@ -207,13 +207,21 @@ impl crate::worker::topics::TopicTracker for StatusLog {
                     .or_default()
                     .insert(topic.to_string());
             }
-            Err(error) => tracing::warn!(connector, task, topic, "cannot record active topic: {error}"),
+            Err(error) => tracing::warn!(
+                connector,
+                task,
+                topic,
+                "cannot record active topic: {error}"
+            ),
         }
     }
 
     fn topics(&self, connector: &str) -> Vec<String> {
         if let Err(error) = self.refresh() {
-            tracing::warn!(connector, "cannot read the status topic to the end: {error}");
+            tracing::warn!(
+                connector,
+                "cannot read the status topic to the end: {error}"
+            );
         }
         self.lock()
             .topics

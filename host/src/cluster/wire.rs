@@ -192,7 +192,11 @@ pub fn group_coordinator(servers: &str, group: &str) -> Result<Connection, WireE
             .ok_or_else(|| WireError::Codec("FindCoordinator returned no coordinator".into()))?;
         (c.error_code, c.host.to_string(), c.port)
     } else {
-        (response.error_code, response.host.to_string(), response.port)
+        (
+            response.error_code,
+            response.host.to_string(),
+            response.port,
+        )
     };
     if code != 0 {
         return Err(WireError::Codec(format!(

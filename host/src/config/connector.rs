@@ -828,7 +828,11 @@ fn resolve_transforms(
 }
 
 /// Kafka's `ConfigKeyInfo` for one of a plugin's keys, named `full`.
-fn key_info(key: &crate::plugin::bindings::types::ConfigKey, full: &str, index: usize) -> ConfigKeyInfo {
+fn key_info(
+    key: &crate::plugin::bindings::types::ConfigKey,
+    full: &str,
+    index: usize,
+) -> ConfigKeyInfo {
     ConfigKeyInfo {
         name: full.to_string(),
         kind: type_name(key.type_).to_string(),

@@ -162,7 +162,8 @@ impl WorkerConfig {
         static_membership(&props)?;
         let topic_tracking = boolean(&props, "topic.tracking.enable")?.unwrap_or(true);
         let topic_tracking_reset = boolean(&props, "topic.tracking.allow.reset")?.unwrap_or(true);
-        let rest_request_timeout = positive_number(&props, REST_REQUEST_TIMEOUT_MS)?.unwrap_or(90_000);
+        let rest_request_timeout =
+            positive_number(&props, REST_REQUEST_TIMEOUT_MS)?.unwrap_or(90_000);
         let cache_dir = props
             .get("ferry.plugin.cache.dir")
             .map(PathBuf::from)

@@ -422,9 +422,11 @@ async fn get_config(
     Path(name): Path<String>,
 ) -> Result<Json<BTreeMap<String, String>>> {
     let herder = state.herder.clone();
-    blocking(&state, "reading a connector config", move || herder.config(&name))
-        .await
-        .map(Json)
+    blocking(&state, "reading a connector config", move || {
+        herder.config(&name)
+    })
+    .await
+    .map(Json)
 }
 
 /// `PUT /connectors/{name}/config`: 201 when created, 200 when updated.
@@ -442,9 +444,11 @@ async fn put_config(
     check_name(&name, &config)?;
     let herder = state.herder.clone();
     let n = name.clone();
-    let (created_new, info) = blocking(&state, &format!("writing the config of connector {name}"), move || {
-        herder.put_connector(&n, config, true, None)
-    })
+    let (created_new, info) = blocking(
+        &state,
+        &format!("writing the config of connector {name}"),
+        move || herder.put_connector(&n, config, true, None),
+    )
     .await?;
     Ok(if created_new {
         created(&name, info)
@@ -467,7 +471,9 @@ async fn patch_config(
 ) -> Result<Json<ConnectorInfo>> {
     let value = parse_json(&body)?;
     let object = value.as_object().ok_or_else(|| {
-        RestError::bad_request("Connector config patch must be a JSON object of string or null values")
+        RestError::bad_request(
+            "Connector config patch must be a JSON object of string or null values",
+        )
     })?;
     let mut patch = BTreeMap::new();
     for (k, v) in object {
@@ -496,7 +502,10 @@ async fn connector_status(
     Path(name): Path<String>,
 ) -> Result<Json<ConnectorStateInfo>> {
     let herder = state.herder.clone();
-    let status = blocking(&state, "reading a connector status", move || herder.status(&name)).await?;
+    let status = blocking(&state, "reading a connector status", move || {
+        herder.status(&name)
+    })
+    .await?;
     entity(status).map(Json)
 }
 
@@ -529,7 +538,10 @@ async fn task_status(
 ) -> Result<Json<TaskState>> {
     let task = task_number(&task)?;
     let herder = state.herder.clone();
-    let status = blocking(&state, "reading a task status", move || herder.task_status(&name, task)).await?;
+    let status = blocking(&state, "reading a task status", move || {
+        herder.task_status(&name, task)
+    })
+    .await?;
     entity(status).map(Json)
 }
 
@@ -631,7 +643,10 @@ async fn restart_connector(
 fn require_topic_tracking(state: &RestState, reset: bool) -> Result<()> {
     let config = &state.herder.services().config;
     if !config.topic_tracking {
-        return Err(RestError::new(StatusCode::FORBIDDEN, "Topic tracking is disabled."));
+        return Err(RestError::new(
+            StatusCode::FORBIDDEN,
+            "Topic tracking is disabled.",
+        ));
     }
     if reset && !config.topic_tracking_reset {
         return Err(RestError::new(
@@ -791,9 +806,11 @@ async fn validate(
         .or_insert_with(|| plugin.clone());
     let herder = state.herder.clone();
     let what = format!("performing config validation for the connector's {plugin}");
-    blocking(&state, &what, move || herder.validate_for_plugin(&plugin, &config))
-        .await
-        .map(Json)
+    blocking(&state, &what, move || {
+        herder.validate_for_plugin(&plugin, &config)
+    })
+    .await
+    .map(Json)
 }
 
 fn logger_entity(level: crate::logging::LoggerLevel) -> LoggerLevel {
@@ -848,7 +865,11 @@ async fn set_logger(
     body: Bytes,
 ) -> Result<Response> {
     let value = parse_json(&body)?;
-    let Some(level) = value.get("level").and_then(Value::as_str).map(str::to_string) else {
+    let Some(level) = value
+        .get("level")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
         return Err(RestError::bad_request(
             "Desired 'level' parameter was not specified in request.",
         ));
@@ -941,7 +962,10 @@ mod tests {
             "/connector-plugins/{plugin}/config/validate",
             "/admin/loggers/{name}",
         ] {
-            assert!(paths.iter().any(|p| *p == path), "{path} missing from {paths:?}");
+            assert!(
+                paths.iter().any(|p| *p == path),
+                "{path} missing from {paths:?}"
+            );
         }
     }
 }

@@ -11,10 +11,10 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Reb
 use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
-use super::topics::TaskTopics;
 use super::pipeline::{Pipeline, RawRecords};
 use super::status::State;
 use super::task::TaskArgs;
+use super::topics::TaskTopics;
 use crate::plugin::bindings::types::TopicPartitionOffset;
 use crate::plugin::instance::SinkTask;
 use crate::plugin::{CallError, PluginContext};

@@ -12,10 +12,10 @@ use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 
 use super::offsets::OffsetStore;
-use super::topics::TaskTopics;
 use super::pipeline::Pipeline;
 use super::status::State;
 use super::task::TaskArgs;
+use super::topics::TaskTopics;
 use crate::data::batch;
 use crate::plugin::instance::{OffsetReader, SourceTask};
 use crate::plugin::{CallError, PluginContext};
