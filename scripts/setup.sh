@@ -48,7 +48,8 @@ if ! grep -qx "Version: $COMPONENTIZE_PY_VERSION" <<<"$installed"; then
 fi
 # Test-only Python packages, pinned so every machine runs the same tests (without
 # them the cross-check and component tests would be skipped, not failed).
-for pinned in cbor2==6.2.1 wasmtime==50.0.1; do
+# schemathesis fuzzes the REST API from its OpenAPI document (tests/tests/openapi_fuzz.rs).
+for pinned in cbor2==6.2.1 wasmtime==50.0.1 schemathesis==4.32.5; do
     name=${pinned%%==*}
     have=$("$PYTHON" -m pip show "$name" 2>/dev/null || true)
     if ! grep -qx "Version: ${pinned##*==}" <<<"$have"; then
