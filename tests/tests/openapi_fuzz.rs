@@ -58,5 +58,8 @@ fn schemathesis_finds_no_server_errors_or_schema_violations() {
         stdout.contains("passed"),
         "schemathesis ran no test cases:\n{stdout}"
     );
-    assert!(worker.rest().get("/health").0 == 200, "worker unhealthy after fuzzing");
+    assert!(
+        worker.rest().get("/health").0 == 200,
+        "worker unhealthy after fuzzing"
+    );
 }

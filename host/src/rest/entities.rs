@@ -121,7 +121,8 @@ pub enum ConnectorList {
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct LoggerLevel {
     pub level: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// When this worker last changed it through the API; `null` otherwise (Kafka).
+    #[serde(default)]
     pub last_modified: Option<u64>,
 }
 
