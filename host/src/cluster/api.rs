@@ -29,7 +29,7 @@ pub trait HerderApi: Send + Sync {
     /// What this worker's connectors and tasks share (plugins, offsets, topics).
     fn services(&self) -> &Arc<WorkerServices>;
     /// Whether the worker has finished starting and can serve requests (`/health`).
-    fn ready(&self) -> Result<(), String>;
+    fn ready(&self) -> bool;
     fn connector_names(&self) -> Result<Vec<String>, HerderError>;
     fn validate_for_plugin(
         &self,

@@ -89,16 +89,7 @@ pub fn alter(
     offsets: &[ConnectorOffset],
 ) -> Result<Message, HerderError> {
     match target.kind {
-        PluginKind::Source => {
-            let pairs = source_pairs(offsets)?;
-            target.store.commit(target.name, &pairs).map_err(|e| {
-                HerderError::Internal(format!(
-                    "Failed to alter offsets for connector {}: {e}",
-                    target.name
-                ))
-            })?;
-            Ok(framework_managed("altered"))
-        }
+        PluginKind::Source => commit_source(target, &source_pairs(offsets)?, "altered"),
         _ => {
             let parsed = sink_offsets(offsets)?;
             alter_sink(target, &parsed)?;
@@ -117,19 +108,28 @@ pub fn reset(target: &OffsetsTarget<'_>) -> Result<Message, HerderError> {
                 .into_iter()
                 .map(|(partition, _)| (partition, None))
                 .collect();
-            target.store.commit(target.name, &pairs).map_err(|e| {
-                HerderError::Internal(format!(
-                    "Failed to reset offsets for connector {}: {e}",
-                    target.name
-                ))
-            })?;
-            Ok(framework_managed("reset"))
+            commit_source(target, &pairs, "reset")
         }
         _ => {
             reset_sink(target)?;
             Ok(framework_managed("reset"))
         }
     }
+}
+
+/// Writes source offsets (None: tombstone) to the offset store.
+fn commit_source(
+    target: &OffsetsTarget<'_>,
+    pairs: &[(String, Option<String>)],
+    modification: &str,
+) -> Result<Message, HerderError> {
+    target.store.commit(target.name, pairs).map_err(|e| {
+        HerderError::Internal(format!(
+            "Failed to modify offsets for source connector {}: {e}",
+            target.name
+        ))
+    })?;
+    Ok(framework_managed(modification))
 }
 
 /// Kafka's message when the connector plugin does not manage offsets itself (its

@@ -21,7 +21,7 @@ use super::assignor::{self, AssignorState};
 use super::config_log::{ConfigEvent, ConfigLog, ConfigSnapshot, SessionKey, TargetState};
 use super::group::{self, GroupConfig, GroupHandle, GroupListener};
 use super::herder::{
-    ConnectorInfo, HerderError, TaskId, plugin_list, precheck_connector, status_json,
+    ConnectorInfo, HerderError, TaskId, plugin_list, precheck_connector, restart_plan, status_json,
     validate_config, validate_plugin_config,
 };
 use super::protocol::{self, Assignment, SubProtocol, Work, WorkerState};
@@ -1375,12 +1375,9 @@ impl HerderApi for DistributedHerder {
         &self.services
     }
 
-    fn ready(&self) -> Result<(), String> {
-        if lock(&self.member).owned.is_some() {
-            Ok(())
-        } else {
-            Err("Worker is still starting up.".into())
-        }
+    /// Ready once it has received its first assignment.
+    fn ready(&self) -> bool {
+        lock(&self.member).owned.is_some()
     }
 
     fn target_state(&self, name: &str) -> Result<TargetState, HerderError> {
@@ -1592,20 +1589,10 @@ impl HerderApi for DistributedHerder {
         if !self.configs.snapshot().connectors.contains_key(name) {
             return Err(HerderError::NotFound(format!("Unknown connector: {name}")));
         }
-        let mut plan = self
+        let status = self
             .status(name)
             .map_err(|_| HerderError::NotFound(format!("Status for connector {name} not found")))?;
-        let restarting = json!("RESTARTING");
-        if !only_failed || plan["connector"]["state"] == "FAILED" {
-            plan["connector"]["state"] = restarting.clone();
-        }
-        if include_tasks && let Some(tasks) = plan["tasks"].as_array_mut() {
-            for task in tasks {
-                if !only_failed || task["state"] == "FAILED" {
-                    task["state"] = restarting.clone();
-                }
-            }
-        }
+        let plan = restart_plan(status, include_tasks, only_failed);
         self.configs
             .put_restart_request(name, include_tasks, only_failed)
             .map_err(|e| HerderError::Internal(format!("cannot write restart request: {e}")))?;

@@ -71,21 +71,6 @@ impl FileOffsetStore {
             .map_err(io)
     }
 
-    /// Every stored offset of `connector` as (partition JSON, offset JSON).
-    fn all(&self, connector: &str) -> Vec<(String, String)> {
-        let data = self.lock();
-        data.iter()
-            .filter_map(|(k, v)| {
-                let key: serde_json::Value = serde_json::from_str(k).ok()?;
-                let items = key.as_array()?;
-                if items.first()?.as_str()? != connector {
-                    return None;
-                }
-                Some((items.get(1)?.to_string(), v.clone()))
-            })
-            .collect()
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
         match self.data.lock() {
             Ok(g) => g,
@@ -124,7 +109,17 @@ impl OffsetStore for FileOffsetStore {
     }
 
     fn offsets_of(&self, connector: &str) -> Vec<(String, String)> {
-        self.all(connector)
+        let data = self.lock();
+        data.iter()
+            .filter_map(|(k, v)| {
+                let key: serde_json::Value = serde_json::from_str(k).ok()?;
+                let items = key.as_array()?;
+                if items.first()?.as_str()? != connector {
+                    return None;
+                }
+                Some((items.get(1)?.to_string(), v.clone()))
+            })
+            .collect()
     }
 }
 

@@ -348,8 +348,8 @@ impl super::api::HerderApi for Herder {
     fn services(&self) -> &Arc<WorkerServices> {
         &self.services
     }
-    fn ready(&self) -> Result<(), String> {
-        Ok(())
+    fn ready(&self) -> bool {
+        true
     }
     fn target_state(&self, name: &str) -> Result<TargetState, HerderError> {
         self.with(name, |r| r.target_state())
@@ -418,22 +418,15 @@ impl super::api::HerderApi for Herder {
             HerderError::NotFound(_) => HerderError::NotFound(format!("Unknown connector: {name}")),
             other => other,
         })?;
-        // Kafka's restart plan: the current status with what restarts shown RESTARTING.
-        let mut plan = status.clone();
-        let connector_failed = status["connector"]["state"] == "FAILED";
-        if !only_failed || connector_failed {
-            plan["connector"]["state"] = json!("RESTARTING");
+        let plan = restart_plan(status, include_tasks, only_failed);
+        if plan["connector"]["state"] == "RESTARTING" {
             self.restart_connector(name)?;
         }
-        if include_tasks && let Some(tasks) = plan["tasks"].as_array_mut() {
-            for task in tasks {
-                let failed = task["state"] == "FAILED";
-                if let Some(id) = task["id"].as_u64()
-                    && (!only_failed || failed)
-                {
-                    task["state"] = json!("RESTARTING");
-                    self.restart_task(name, id as u32)?;
-                }
+        for task in plan["tasks"].as_array().into_iter().flatten() {
+            if task["state"] == "RESTARTING"
+                && let Some(id) = task["id"].as_u64()
+            {
+                self.restart_task(name, id as u32)?;
             }
         }
         Ok(plan)
@@ -611,6 +604,23 @@ pub fn precheck_connector(
             render_map(props)
         ))),
     }
+}
+
+/// Kafka's KIP-745 restart plan: the connector's status with what a restart with
+/// these flags restarts shown as RESTARTING (`RestartRequest.shouldRestart*`).
+pub fn restart_plan(mut status: Value, include_tasks: bool, only_failed: bool) -> Value {
+    let restarting = json!("RESTARTING");
+    if !only_failed || status["connector"]["state"] == "FAILED" {
+        status["connector"]["state"] = restarting.clone();
+    }
+    if include_tasks && let Some(tasks) = status["tasks"].as_array_mut() {
+        for task in tasks {
+            if !only_failed || task["state"] == "FAILED" {
+                task["state"] = restarting.clone();
+            }
+        }
+    }
+    status
 }
 
 /// Kafka Connect's `{"state","worker_id"[,"trace"]}` for one connector or task.

@@ -262,22 +262,18 @@ async fn health(State(state): State<RestState>) -> Response {
     let check = tokio::task::spawn_blocking(move || herder.ready());
     let (status, body) = match tokio::time::timeout(HEALTH_TIMEOUT.min(state.timeout), check).await
     {
-        Ok(Ok(Ok(()))) => (
+        Ok(Ok(true)) => (
             StatusCode::OK,
             WorkerStatus {
                 status: "healthy".into(),
                 message: "Worker has completed startup and is ready to handle requests.".into(),
             },
         ),
-        Ok(Ok(Err(message))) => (
+        Ok(Ok(false)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             WorkerStatus {
                 status: "starting".into(),
-                message: if message.starts_with("Worker is still starting up.") {
-                    message
-                } else {
-                    format!("Worker is still starting up. {message}")
-                },
+                message: "Worker is still starting up.".into(),
             },
         ),
         _ => (
