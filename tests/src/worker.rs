@@ -302,6 +302,18 @@ impl Worker {
         tail(&self.log, lines)
     }
 
+    /// How many lines of the worker's log (all starts) contain `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        std::fs::read(&self.log)
+            .map(|bytes| {
+                String::from_utf8_lossy(&bytes)
+                    .lines()
+                    .filter(|line| line.contains(needle))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
     /// Whether the process is still alive.
     pub fn is_running(&mut self) -> bool {
         match self.child.as_mut() {

@@ -24,6 +24,7 @@ use super::herder::{
     ConnectorInfo, HerderError, TaskId, plugin_list, precheck_connector, restart_plan, status_json,
     validate_config, validate_plugin_config,
 };
+use super::kafka_log::LogError;
 use super::protocol::{self, Assignment, SubProtocol, Work, WorkerState};
 use super::status_log::{StatusLog, StatusRecord};
 use crate::config::connector::{self, ConfigInfos, ResolvedConnector};
@@ -124,6 +125,9 @@ pub struct DistributedHerder {
     group: Mutex<Option<GroupHandle>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     wake: (Mutex<bool>, Condvar),
+    /// Config-log events read by the membership thread (which must not stop or
+    /// start work itself), applied by the herder thread on its next tick.
+    deferred_events: Mutex<Vec<ConfigEvent>>,
     stop: AtomicBool,
     http: reqwest::Client,
     runtime: tokio::runtime::Handle,
@@ -164,6 +168,7 @@ impl DistributedHerder {
             group: Mutex::new(None),
             thread: Mutex::new(None),
             wake: (Mutex::new(false), Condvar::new()),
+            deferred_events: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             http,
             runtime,
@@ -260,6 +265,8 @@ impl DistributedHerder {
     // ----- the herder thread -----
 
     fn tick(&self) {
+        let deferred = std::mem::take(&mut *lock(&self.deferred_events));
+        self.apply_config_events(deferred);
         match self.configs.refresh() {
             Ok(events) => self.apply_config_events(events),
             Err(error) => tracing::warn!("cannot read the config log: {error}"),
@@ -269,6 +276,7 @@ impl DistributedHerder {
         }
         self.check_leader_work();
         self.start_assigned();
+        self.reconcile_target_states();
         self.reconcile_task_configs();
         self.publish_statuses();
         self.rotate_session_key();
@@ -345,7 +353,9 @@ impl DistributedHerder {
                     }
                 }
                 ConfigEvent::TargetStateChanged(name) => {
-                    self.apply_target_state(&name, snapshot.target_state(&name));
+                    let target = snapshot.target_state(&name);
+                    tracing::info!(connector = %name, ?target, "target state changed");
+                    self.apply_target_state(&name, target);
                 }
                 ConfigEvent::LoggerLevel { namespace, level } => {
                     match crate::logging::set_level(&namespace, &level) {
@@ -362,6 +372,35 @@ impl DistributedHerder {
                 } => self.apply_restart(&connector, include_tasks, only_failed),
                 ConfigEvent::SessionKeyUpdated => {}
             }
+        }
+    }
+
+    /// Brings every local connector and task to the target state in the config log.
+    /// Target-state events are applied as they are read, but one read while its
+    /// connector or task was being started here (by the herder thread, while a REST
+    /// thread read the log) finds nothing to apply to; this catches those.
+    fn reconcile_target_states(&self) {
+        let snapshot = self.configs.snapshot();
+        let stale: Vec<(String, TargetState)> = {
+            let local = lock(&self.local);
+            let connectors = local.connectors.iter().filter_map(|(name, c)| {
+                let runtime = c.runtime.as_ref()?;
+                let target = snapshot.target_state(name);
+                (lock(runtime).target_state() != target).then(|| (name.clone(), target))
+            });
+            let tasks = local.tasks.iter().filter_map(|((name, _), t)| {
+                let target = snapshot.target_state(name);
+                let paused = target != TargetState::Started;
+                (t.handle.signals.paused() != paused).then(|| (name.clone(), target))
+            });
+            let mut stale: Vec<_> = connectors.chain(tasks).collect();
+            stale.sort_by(|a, b| a.0.cmp(&b.0));
+            stale.dedup_by(|a, b| a.0 == b.0);
+            stale
+        };
+        for (name, target) in stale {
+            tracing::info!(connector = %name, ?target, "applying a target state not yet applied here");
+            self.apply_target_state(&name, target);
         }
     }
 
@@ -931,6 +970,18 @@ impl DistributedHerder {
         }
     }
 
+    /// Reads the config log from the membership thread: the events it yields (a
+    /// target state, a restart request, new task configs…) are queued for the herder
+    /// thread rather than dropped.
+    fn read_config_log_deferred(&self) -> Result<(), LogError> {
+        let events = self.configs.refresh()?;
+        if !events.is_empty() {
+            lock(&self.deferred_events).extend(events);
+            self.wake();
+        }
+        Ok(())
+    }
+
     // ----- helpers for REST -----
 
     fn refresh(&self) -> Result<(), HerderError> {
@@ -1131,7 +1182,7 @@ impl GroupListener for DistributedHerder {
             .map(|(_, s)| s.config_offset)
             .max()
             .unwrap_or(-1);
-        if let Err(error) = self.configs.refresh() {
+        if let Err(error) = self.read_config_log_deferred() {
             tracing::warn!("leader cannot read the config log: {error}");
         }
         let snapshot = self.configs.snapshot();
@@ -1328,7 +1379,9 @@ impl GroupListener for DistributedHerder {
         };
         if assignment.error != protocol::NO_ERROR {
             tracing::warn!("the leader reported a config offset mismatch; reading the config log");
-            let _ = self.configs.refresh();
+            if let Err(error) = self.read_config_log_deferred() {
+                tracing::warn!("cannot read the config log: {error}");
+            }
             return;
         }
         let revoked = if protocol == SubProtocol::Eager {
