@@ -187,11 +187,16 @@ impl Cluster {
         }
     }
 
-    /// How many times the coordinator has told any worker its membership was lost.
-    fn evictions(&self) -> usize {
+    /// How many times any worker dropped out of the group: the coordinator told it
+    /// its membership was lost (UnknownMemberId), or it left and rejoined as a new
+    /// member because the coordinator signalled a rebalance without a new generation.
+    /// Either way its work is taken from it and may land elsewhere.
+    fn dropouts(&self) -> usize {
         self.workers
             .iter()
-            .map(|w| w.log_count("lost group membership"))
+            .map(|w| {
+                w.log_count("lost group membership") + w.log_count("rejoining as a new member")
+            })
             .sum()
     }
 
@@ -495,7 +500,7 @@ fn a_cluster_spreads_work_survives_failures_and_keeps_state() {
     // A fourth worker joins: balance holds and unaffected tasks keep running.
     let before = cluster.task_owners();
     let files_before = Seen::read(&cluster.out_dir()).files_per_task;
-    let evictions_before = cluster.evictions();
+    let dropouts_before = cluster.dropouts();
     let joined = Instant::now();
     cluster.add_worker();
     let tasks = cluster.wait_balanced(SETTLE);
@@ -510,12 +515,13 @@ fn a_cluster_spreads_work_survives_failures_and_keeps_state() {
         .filter(|(id, owner)| after.get(*id) != Some(*owner))
         .map(|(id, _)| id.clone())
         .collect();
-    // A worker the coordinator evicts (UnknownMemberId) must stop all its work, and
-    // its work moves too; that is correct, so the bound holds only when no one was
-    // evicted. Tansu evicts members now and then under load on 2 cores; the
-    // assignor's own bound is unit-tested (`scale_up_moves_only_revoked_surplus`).
-    let evicted = cluster.evictions() - evictions_before;
-    if evicted == 0 {
+    // A worker that drops out of the group (evicted, or rejoining as a new member)
+    // loses all its work, which then moves too; that is correct, so the bound holds
+    // only when no one dropped out. On Tansu workers drop out now and then under
+    // load on 2 cores; the assignor's own bound is unit-tested
+    // (`scale_up_moves_only_revoked_surplus`).
+    let dropouts = cluster.dropouts() - dropouts_before;
+    if dropouts == 0 {
         assert!(
             moved.len() <= 2,
             "only the new worker's share moves: {moved:?}"
@@ -531,7 +537,7 @@ fn a_cluster_spreads_work_survives_failures_and_keeps_state() {
         .filter(|task| files_after.get(task) != files_before.get(task))
         .collect();
     report(&format!(
-        "distributed: scale-up moved {} tasks; unmoved sink tasks restarted meanwhile: {bounced:?}; workers evicted by the coordinator meanwhile: {evicted}",
+        "distributed: scale-up moved {} tasks; unmoved sink tasks restarted meanwhile: {bounced:?}; workers that dropped out of the group meanwhile: {dropouts}",
         moved.len()
     ));
 
