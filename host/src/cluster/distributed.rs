@@ -125,9 +125,9 @@ pub struct DistributedHerder {
     group: Mutex<Option<GroupHandle>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     wake: (Mutex<bool>, Condvar),
-    /// Config-log events read by the membership thread (which must not stop or
-    /// start work itself), applied by the herder thread on its next tick.
-    deferred_events: Mutex<Vec<ConfigEvent>>,
+    /// Config-log events read by any thread (REST, membership, herder), applied
+    /// only by the herder thread, in order, so none is lost or races a start.
+    pending_events: Mutex<Vec<ConfigEvent>>,
     stop: AtomicBool,
     http: reqwest::Client,
     runtime: tokio::runtime::Handle,
@@ -168,7 +168,7 @@ impl DistributedHerder {
             group: Mutex::new(None),
             thread: Mutex::new(None),
             wake: (Mutex::new(false), Condvar::new()),
-            deferred_events: Mutex::new(Vec::new()),
+            pending_events: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             http,
             runtime,
@@ -265,18 +265,18 @@ impl DistributedHerder {
     // ----- the herder thread -----
 
     fn tick(&self) {
-        let deferred = std::mem::take(&mut *lock(&self.deferred_events));
-        self.apply_config_events(deferred);
+        // Read here directly (no wake-up needed): the herder thread is this one.
         match self.configs.refresh() {
-            Ok(events) => self.apply_config_events(events),
+            Ok(events) => lock(&self.pending_events).extend(events),
             Err(error) => tracing::warn!("cannot read the config log: {error}"),
         }
+        let events = std::mem::take(&mut *lock(&self.pending_events));
+        self.apply_config_events(events);
         if let Err(error) = self.statuses.refresh() {
             tracing::warn!("cannot read the status log: {error}");
         }
         self.check_leader_work();
         self.start_assigned();
-        self.reconcile_target_states();
         self.reconcile_task_configs();
         self.publish_statuses();
         self.rotate_session_key();
@@ -372,35 +372,6 @@ impl DistributedHerder {
                 } => self.apply_restart(&connector, include_tasks, only_failed),
                 ConfigEvent::SessionKeyUpdated => {}
             }
-        }
-    }
-
-    /// Brings every local connector and task to the target state in the config log.
-    /// Target-state events are applied as they are read, but one read while its
-    /// connector or task was being started here (by the herder thread, while a REST
-    /// thread read the log) finds nothing to apply to; this catches those.
-    fn reconcile_target_states(&self) {
-        let snapshot = self.configs.snapshot();
-        let stale: Vec<(String, TargetState)> = {
-            let local = lock(&self.local);
-            let connectors = local.connectors.iter().filter_map(|(name, c)| {
-                let runtime = c.runtime.as_ref()?;
-                let target = snapshot.target_state(name);
-                (lock(runtime).target_state() != target).then(|| (name.clone(), target))
-            });
-            let tasks = local.tasks.iter().filter_map(|((name, _), t)| {
-                let target = snapshot.target_state(name);
-                let paused = target != TargetState::Started;
-                (t.handle.signals.paused() != paused).then(|| (name.clone(), target))
-            });
-            let mut stale: Vec<_> = connectors.chain(tasks).collect();
-            stale.sort_by(|a, b| a.0.cmp(&b.0));
-            stale.dedup_by(|a, b| a.0 == b.0);
-            stale
-        };
-        for (name, target) in stale {
-            tracing::info!(connector = %name, ?target, "applying a target state not yet applied here");
-            self.apply_target_state(&name, target);
         }
     }
 
@@ -970,13 +941,14 @@ impl DistributedHerder {
         }
     }
 
-    /// Reads the config log from the membership thread: the events it yields (a
-    /// target state, a restart request, new task configs…) are queued for the herder
-    /// thread rather than dropped.
-    fn read_config_log_deferred(&self) -> Result<(), LogError> {
+    /// Reads the config log to its end. The events it yields (a target state, a
+    /// restart request, new task configs…) are queued for the herder thread, which
+    /// alone applies them: a REST or membership thread reading the log never drops
+    /// one, and none is applied while the herder is starting the work it concerns.
+    fn read_config_log(&self) -> Result<(), LogError> {
         let events = self.configs.refresh()?;
         if !events.is_empty() {
-            lock(&self.deferred_events).extend(events);
+            lock(&self.pending_events).extend(events);
             self.wake();
         }
         Ok(())
@@ -985,12 +957,8 @@ impl DistributedHerder {
     // ----- helpers for REST -----
 
     fn refresh(&self) -> Result<(), HerderError> {
-        let events = self
-            .configs
-            .refresh()
-            .map_err(|e| HerderError::Internal(format!("cannot read the config log: {e}")))?;
-        self.apply_config_events(events);
-        Ok(())
+        self.read_config_log()
+            .map_err(|e| HerderError::Internal(format!("cannot read the config log: {e}")))
     }
 
     /// Ok if this worker leads the group; otherwise where to forward.
@@ -1182,7 +1150,7 @@ impl GroupListener for DistributedHerder {
             .map(|(_, s)| s.config_offset)
             .max()
             .unwrap_or(-1);
-        if let Err(error) = self.read_config_log_deferred() {
+        if let Err(error) = self.read_config_log() {
             tracing::warn!("leader cannot read the config log: {error}");
         }
         let snapshot = self.configs.snapshot();
@@ -1379,7 +1347,7 @@ impl GroupListener for DistributedHerder {
         };
         if assignment.error != protocol::NO_ERROR {
             tracing::warn!("the leader reported a config offset mismatch; reading the config log");
-            if let Err(error) = self.read_config_log_deferred() {
+            if let Err(error) = self.read_config_log() {
                 tracing::warn!("cannot read the config log: {error}");
             }
             return;

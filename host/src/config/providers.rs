@@ -371,6 +371,13 @@ impl Provider {
             provider: name.to_string(),
             path: path.to_string(),
         };
+        // The path as given, or refused when `allowed.paths` does not cover it.
+        let permitted = |allowed: &Option<AllowedPaths>| match allowed {
+            Some(allowed) => allowed
+                .check(Path::new(path))
+                .ok_or_else(|| not_allowed(config_key)),
+            None => Ok(PathBuf::from(path)),
+        };
         match self {
             Provider::Env(allow) => {
                 if !path.is_empty() {
@@ -389,12 +396,7 @@ impl Provider {
                 if path.is_empty() {
                     return Ok(BTreeMap::new());
                 }
-                let file = match allowed {
-                    Some(allowed) => allowed
-                        .check(Path::new(path))
-                        .ok_or_else(|| not_allowed(config_key))?,
-                    None => PathBuf::from(path),
-                };
+                let file = permitted(allowed)?;
                 let text = std::fs::read_to_string(&file).map_err(|e| {
                     unreadable(format!("Could not read properties from file {path}: {e}"))
                 })?;
@@ -409,12 +411,7 @@ impl Provider {
                 if path.is_empty() {
                     return Ok(BTreeMap::new());
                 }
-                let dir = match allowed {
-                    Some(allowed) => allowed
-                        .check(Path::new(path))
-                        .ok_or_else(|| not_allowed(config_key))?,
-                    None => PathBuf::from(path),
-                };
+                let dir = permitted(allowed)?;
                 if !dir.is_dir() {
                     tracing::warn!(path, "config provider {name}: the path is not a directory");
                     return Ok(BTreeMap::new());
