@@ -104,6 +104,8 @@ pub struct Worker {
     port: u16,
     props: BTreeMap<String, String>,
     connector_files: Vec<PathBuf>,
+    /// Extra environment variables of the worker process (for `${env:…}` tests).
+    env: Vec<(String, String)>,
     log: PathBuf,
     starts: u32,
     // Dropped last.
@@ -120,19 +122,29 @@ impl Worker {
         props: BTreeMap<String, String>,
         connector_files: &[PathBuf],
     ) -> Worker {
-        Self::start_mode("standalone", props, connector_files)
+        Self::start_mode("standalone", props, connector_files, &[])
+    }
+
+    /// [`Worker::start_standalone`] with extra environment variables.
+    pub fn start_standalone_with_env(
+        props: BTreeMap<String, String>,
+        connector_files: &[PathBuf],
+        env: &[(&str, &str)],
+    ) -> Worker {
+        Self::start_mode("standalone", props, connector_files, env)
     }
 
     /// Runs `ferry distributed worker.properties` (see [`distributed_props`]) and
     /// waits until `GET /` answers 200.
     pub fn start_distributed(props: BTreeMap<String, String>) -> Worker {
-        Self::start_mode("distributed", props, &[])
+        Self::start_mode("distributed", props, &[], &[])
     }
 
     fn start_mode(
         mode: &'static str,
         props: BTreeMap<String, String>,
         connector_files: &[PathBuf],
+        env: &[(&str, &str)],
     ) -> Worker {
         let dir = tempfile::Builder::new()
             .prefix("ferry-worker-")
@@ -153,6 +165,10 @@ impl Worker {
             port: 0,
             props,
             connector_files: connector_files.to_vec(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             log,
             starts: 0,
             dir,
@@ -231,6 +247,9 @@ impl Worker {
             .args(&self.connector_files)
             .current_dir(self.dir.path())
             .env("RUST_BACKTRACE", "1")
+            // Log levels are the worker's defaults (tests assert on them).
+            .env_remove("RUST_LOG")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err)

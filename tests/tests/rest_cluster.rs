@@ -102,6 +102,24 @@ impl Pair {
 #[test]
 fn stopped_connectors_offsets_topics_and_restarts_across_a_cluster() {
     let pair = Pair::start();
+    // KIP-1017: healthy once a worker has its first assignment and its herder
+    // thread answers (503 "starting" before that).
+    for worker in &pair.workers {
+        let mut last = (0, Value::Null);
+        let healthy = wait_until(TIMEOUT, || {
+            last = worker.rest().get("/health");
+            assert!(
+                last.0 == 200 || (last.0 == 503 && last.1["status"] == "starting"),
+                "{last:?}"
+            );
+            last.0 == 200
+        });
+        assert!(healthy, "never healthy: {last:?}");
+        assert_eq!(
+            last.1,
+            json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."})
+        );
+    }
     let topic = unique_name("clusteroffsets");
     pair.broker.create_topic(&topic, 1);
     let input = pair.data.path().join("in.txt");

@@ -22,14 +22,26 @@ pub struct RequestSignature {
     pub algorithm: Option<String>,
 }
 
+/// A worker's answer to `/health` (KIP-1017).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// Still starting: 503.
+    Starting,
+    /// 200.
+    Healthy,
+    /// Its herder did not answer in time: 500.
+    Unhealthy,
+}
+
 /// The herder operations behind Kafka Connect's REST resources. Every method may
 /// block (plugin calls, Kafka round trips); the REST layer runs them off the async
 /// runtime.
 pub trait HerderApi: Send + Sync {
     /// What this worker's connectors and tasks share (plugins, offsets, topics).
     fn services(&self) -> &Arc<WorkerServices>;
-    /// Whether the worker has finished starting and can serve requests (`/health`).
-    fn ready(&self) -> bool;
+    /// `/health`: whether the worker has finished starting and still serves
+    /// requests, found out within `timeout`.
+    fn health(&self, timeout: std::time::Duration) -> Health;
     fn connector_names(&self) -> Result<Vec<String>, HerderError>;
     fn validate_for_plugin(
         &self,

@@ -1,7 +1,8 @@
 //! KIP-875: reading, altering and resetting a connector's offsets over REST.
 //!
 //! Source connectors' offsets live in the worker's offset store; sink connectors'
-//! offsets are the committed offsets of their consumer group `connect-<name>`,
+//! offsets are the committed offsets of their consumer group (`connect-<name>` unless
+//! `consumer.override.group.id` names another),
 //! shown as `{"kafka_topic","kafka_partition"}` → `{"kafka_offset"}` as Kafka
 //! Connect shows them.
 
@@ -287,8 +288,13 @@ fn integer(value: &Value) -> Option<i64> {
     }
 }
 
-fn group_of(name: &str) -> String {
-    format!("connect-{name}")
+/// The sink's consumer group: `connect-<name>` unless `consumer.group.id` or
+/// `consumer.override.group.id` say otherwise, exactly as its tasks join it.
+fn group_of(target: &OffsetsTarget<'_>) -> String {
+    crate::kafka::consumer_config(target.worker, target.props, target.name, 0, "offsets")
+        .get("group.id")
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("connect-{}", target.name))
 }
 
 /// A consumer in the connector's group that never joins it: it only reads and
@@ -369,7 +375,7 @@ fn read_sink(target: &OffsetsTarget<'_>) -> Result<ConnectorOffsets, HerderError
 }
 
 fn alter_sink(target: &OffsetsTarget<'_>, offsets: &[SinkOffset]) -> Result<(), HerderError> {
-    let group = group_of(target.name);
+    let group = group_of(target);
     let failed = |e: String| {
         HerderError::Internal(format!(
             "Failed to alter consumer group offsets for connector {} either because its tasks haven't stopped completely yet or the connector was resumed before the request to alter its offsets could be successfully completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks. Reason: {e}",
@@ -402,7 +408,7 @@ fn alter_sink(target: &OffsetsTarget<'_>, offsets: &[SinkOffset]) -> Result<(), 
 }
 
 fn reset_sink(target: &OffsetsTarget<'_>) -> Result<(), HerderError> {
-    let group = group_of(target.name);
+    let group = group_of(target);
     super::wire::delete_group(&target.worker.bootstrap_servers, &group).map_err(|e| {
         HerderError::Internal(format!(
             "Failed to reset consumer group offsets for connector {} either because its tasks haven't stopped completely yet or the connector was resumed before the request to reset its offsets could be successfully completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks. Reason: {e}",

@@ -16,7 +16,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use super::api::{HerderApi, RequestSignature};
+use super::api::{Health, HerderApi, RequestSignature};
 use super::assignor::{self, AssignorState};
 use super::config_log::{ConfigEvent, ConfigLog, ConfigSnapshot, SessionKey, TargetState};
 use super::group::{self, GroupConfig, GroupHandle, GroupListener};
@@ -125,6 +125,10 @@ pub struct DistributedHerder {
     group: Mutex<Option<GroupHandle>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     wake: (Mutex<bool>, Condvar),
+    /// Herder-thread ticks begun, for `/health`: a worker is healthy when its
+    /// herder thread gets round to a new tick, as Kafka's health check queues a
+    /// no-op on the herder's request queue.
+    ticks: (Mutex<u64>, Condvar),
     /// Config-log events read by any thread (REST, membership, herder), applied
     /// only by the herder thread, in order, so none is lost or races a start.
     pending_events: Mutex<Vec<ConfigEvent>>,
@@ -168,6 +172,7 @@ impl DistributedHerder {
             group: Mutex::new(None),
             thread: Mutex::new(None),
             wake: (Mutex::new(false), Condvar::new()),
+            ticks: (Mutex::new(0), Condvar::new()),
             pending_events: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             http,
@@ -201,6 +206,7 @@ impl DistributedHerder {
                     if herder.stop.load(Ordering::SeqCst) {
                         break;
                     }
+                    herder.tick_begins();
                     herder.tick();
                     herder.sleep(TICK);
                 }
@@ -220,6 +226,33 @@ impl DistributedHerder {
             };
         }
         *woken = false;
+    }
+
+    fn tick_begins(&self) {
+        let (count, condvar) = &self.ticks;
+        *lock(count) += 1;
+        condvar.notify_all();
+    }
+
+    /// Wakes the herder thread and waits (at most `timeout`) for it to begin a new
+    /// tick, i.e. to finish whatever it was doing; false when it does not: stuck.
+    fn herder_responsive(&self, timeout: Duration) -> bool {
+        let (count, condvar) = &self.ticks;
+        let start = *lock(count);
+        self.wake();
+        let deadline = Instant::now() + timeout;
+        let mut current = lock(count);
+        while *current == start {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            current = match condvar.wait_timeout(current, left) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
     }
 
     fn wake(&self) {
@@ -1396,9 +1429,17 @@ impl HerderApi for DistributedHerder {
         &self.services
     }
 
-    /// Ready once it has received its first assignment.
-    fn ready(&self) -> bool {
-        lock(&self.member).owned.is_some()
+    /// Starting until its first assignment; then healthy while the herder thread
+    /// keeps getting round its loop.
+    fn health(&self, timeout: Duration) -> Health {
+        if lock(&self.member).owned.is_none() {
+            return Health::Starting;
+        }
+        if self.herder_responsive(timeout) {
+            Health::Healthy
+        } else {
+            Health::Unhealthy
+        }
     }
 
     fn target_state(&self, name: &str) -> Result<TargetState, HerderError> {

@@ -2,7 +2,7 @@
 //! REST API's questions and commands about them.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -11,10 +11,10 @@ use super::config_log::TargetState;
 use crate::config::connector::{self, ConfigInfos, Validation, unknown_class_message};
 use crate::config::providers::ConfigProviders;
 use crate::plugin::instance::{Introspect, config_list};
-use crate::plugin::{LoadedPlugin, PluginKind};
+use crate::plugin::{LoadedPlugin, PluginKind, PluginRegistry};
 use crate::worker::WorkerServices;
 use crate::worker::connector::ConnectorRuntime;
-use crate::worker::status::Status;
+use crate::worker::status::{SharedStatus, Status};
 
 /// A request the herder refuses, with the HTTP status Kafka Connect uses.
 #[derive(Debug, thiserror::Error)]
@@ -76,17 +76,86 @@ pub struct Herder {
     services: Arc<WorkerServices>,
     /// The map lock is held only to find or insert a connector; work that may call
     /// into a plugin holds just that connector's own lock, so one stuck plugin never
-    /// stalls requests about other connectors.
+    /// stalls requests about other connectors, and reads never wait at all.
     connectors: Mutex<BTreeMap<String, Shared>>,
     worker_id: String,
 }
 
-type Shared = Arc<Mutex<ConnectorRuntime>>;
+type Shared = Arc<Entry>;
 
-fn lock_runtime(runtime: &Shared) -> MutexGuard<'_, ConnectorRuntime> {
-    match runtime.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
+/// One connector: its runtime, and the view that reads answer from.
+struct Entry {
+    runtime: Mutex<ConnectorRuntime>,
+    /// Refreshed whenever the runtime is free. A read that finds the runtime busy
+    /// (an update, restart or stop waiting on a plugin call) answers from the last
+    /// view instead of waiting, so a stuck plugin stalls no read, not even of its
+    /// own connector; task states stay live through their shared handles.
+    view: Mutex<View>,
+}
+
+/// What reads show of one connector.
+#[derive(Clone)]
+struct View {
+    info: ConnectorInfo,
+    connector: Status,
+    tasks: Vec<(u32, SharedStatus)>,
+    task_configs: Vec<BTreeMap<String, String>>,
+}
+
+impl View {
+    fn of(runtime: &ConnectorRuntime) -> Self {
+        Self {
+            info: info_of(runtime),
+            connector: runtime.connector_status(),
+            tasks: runtime.task_status_handles(),
+            task_configs: runtime.task_configs().to_vec(),
+        }
+    }
+}
+
+fn unpoison<T>(result: std::sync::LockResult<MutexGuard<'_, T>>) -> MutexGuard<'_, T> {
+    result.unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Entry {
+    fn new(runtime: ConnectorRuntime) -> Self {
+        let view = View::of(&runtime);
+        Self {
+            runtime: Mutex::new(runtime),
+            view: Mutex::new(view),
+        }
+    }
+
+    fn runtime(&self) -> MutexGuard<'_, ConnectorRuntime> {
+        unpoison(self.runtime.lock())
+    }
+
+    fn refresh(&self, runtime: &ConnectorRuntime) {
+        *unpoison(self.view.lock()) = View::of(runtime);
+    }
+
+    /// The current view when the runtime is free, else the last one.
+    fn view(&self) -> View {
+        match self.runtime.try_lock() {
+            Ok(runtime) => self.refresh(&runtime),
+            Err(TryLockError::Poisoned(poisoned)) => self.refresh(&poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => {}
+        }
+        unpoison(self.view.lock()).clone()
+    }
+}
+
+fn info_of(runtime: &ConnectorRuntime) -> ConnectorInfo {
+    ConnectorInfo {
+        name: runtime.name().to_string(),
+        config: runtime.resolved.raw_props.clone(),
+        tasks: (0..runtime.task_configs().len() as u32)
+            .map(|task| TaskId {
+                connector: runtime.name().to_string(),
+                task,
+            })
+            .collect(),
+        kind: runtime.kind().as_str().to_string(),
     }
 }
 
@@ -151,114 +220,127 @@ impl Herder {
         let Some(resolved) = validation.resolved else {
             return Err(HerderError::BadRequest(validation.errors.message(&class)));
         };
-        let old = self.lock().remove(name);
-        // An update keeps the connector's target state; a new one starts in
-        // `initial_state` (KIP-980).
-        let target = match old {
-            Some(old) => {
-                let mut old = lock_runtime(&old);
-                let target = old.target_state();
-                old.stop();
+        // An update keeps the old entry in place, its runtime locked, until the new
+        // runtime replaces it: reads meanwhile answer from the old view, and other
+        // changes to this connector wait. It keeps its target state; a new
+        // connector starts in `initial_state` (KIP-980).
+        let old = self.lock().get(name).cloned();
+        let mut old_runtime = old.as_ref().map(|entry| entry.runtime());
+        let target = match old_runtime.as_mut() {
+            Some(runtime) => {
+                let target = runtime.target_state();
+                runtime.stop();
                 target
             }
             None => initial_state.unwrap_or(TargetState::Started),
         };
         tracing::info!(connector = name, class = %class, "starting connector");
         let runtime = ConnectorRuntime::start(Arc::new(resolved), self.services.clone(), target);
-        let info = self.info_of(&runtime);
+        let info = info_of(&runtime);
         let mut connectors = self.lock();
-        if connectors.contains_key(name) {
-            // Another request created it while this one was starting its plugins.
+        let current = connectors.get(name);
+        let unchanged = match (&old, current) {
+            (Some(old), Some(current)) => Arc::ptr_eq(old, current),
+            (None, None) => true,
+            _ => false,
+        };
+        if !unchanged {
+            // Another request created, replaced or deleted it meanwhile.
             drop(connectors);
+            drop(old_runtime);
             let mut runtime = runtime;
             runtime.stop();
-            return Err(HerderError::Conflict(format!(
-                "Connector {name} already exists"
-            )));
+            return Err(HerderError::Conflict(if old.is_none() {
+                format!("Connector {name} already exists")
+            } else {
+                format!("Connector {name} was changed by another request; retry")
+            }));
         }
-        connectors.insert(name.to_string(), Arc::new(Mutex::new(runtime)));
+        connectors.insert(name.to_string(), Arc::new(Entry::new(runtime)));
+        drop(connectors);
+        drop(old_runtime);
         Ok((!exists, info))
     }
 
-    fn info_of(&self, runtime: &ConnectorRuntime) -> ConnectorInfo {
-        ConnectorInfo {
-            name: runtime.name().to_string(),
-            config: runtime.resolved.raw_props.clone(),
-            tasks: (0..runtime.task_configs().len() as u32)
-                .map(|task| TaskId {
-                    connector: runtime.name().to_string(),
-                    task,
-                })
-                .collect(),
-            kind: runtime.kind().as_str().to_string(),
-        }
+    fn entry(&self, name: &str) -> Result<Shared, HerderError> {
+        self.lock()
+            .get(name)
+            .cloned()
+            .ok_or_else(|| not_found(name))
     }
 
+    /// Runs `f` on the connector's runtime (waiting for any other request on it),
+    /// then refreshes the view reads answer from.
     fn with<R>(
         &self,
         name: &str,
         f: impl FnOnce(&mut ConnectorRuntime) -> R,
     ) -> Result<R, HerderError> {
-        let runtime = self
-            .lock()
-            .get(name)
-            .cloned()
-            .ok_or_else(|| not_found(name))?;
-        let mut guard = lock_runtime(&runtime);
-        Ok(f(&mut guard))
+        let entry = self.entry(name)?;
+        let mut runtime = entry.runtime();
+        let result = f(&mut runtime);
+        entry.refresh(&runtime);
+        Ok(result)
+    }
+
+    /// Reads the connector's view; never waits on a busy runtime.
+    fn read<R>(&self, name: &str, f: impl FnOnce(View) -> R) -> Result<R, HerderError> {
+        Ok(f(self.entry(name)?.view()))
     }
 
     pub fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
-        self.with(name, |r| self.info_of(r))
+        self.read(name, |v| v.info)
     }
 
     pub fn config(&self, name: &str) -> Result<BTreeMap<String, String>, HerderError> {
-        self.with(name, |r| r.resolved.raw_props.clone())
+        self.read(name, |v| v.info.config)
+    }
+
+    fn task_json(&self, id: u32, status: &SharedStatus) -> Value {
+        let mut task = status_json(&status.get(), &self.worker_id);
+        task["id"] = json!(id);
+        task
     }
 
     /// Kafka Connect's `ConnectorStateInfo`.
     pub fn status(&self, name: &str) -> Result<Value, HerderError> {
-        self.with(name, |r| {
-            let tasks: Vec<Value> = r
-                .task_statuses()
-                .into_iter()
-                .map(|(id, status)| {
-                    let mut task = status_json(&status, &self.worker_id);
-                    task["id"] = json!(id);
-                    task
-                })
+        self.read(name, |v| {
+            let tasks: Vec<Value> = v
+                .tasks
+                .iter()
+                .map(|(id, status)| self.task_json(*id, status))
                 .collect();
             json!({
-                "name": r.name(),
-                "connector": status_json(&r.connector_status(), &self.worker_id),
+                "name": v.info.name,
+                "connector": status_json(&v.connector, &self.worker_id),
                 "tasks": tasks,
-                "type": r.kind().as_str(),
+                "type": v.info.kind,
             })
         })
     }
 
     /// `GET /connectors/{c}/tasks/{t}/status`.
+    /// Kafka answers an unknown task, of a known connector or not, with "No status
+    /// found for task <c>-<t>".
     pub fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError> {
-        self.with(name, |r| {
-            r.task_statuses()
-                .into_iter()
+        self.read(name, |v| {
+            v.tasks
+                .iter()
                 .find(|(id, _)| *id == task)
-                .map(|(id, status)| {
-                    let mut body = status_json(&status, &self.worker_id);
-                    body["id"] = json!(id);
-                    body
-                })
-        })?
-        .ok_or_else(|| HerderError::NotFound(format!("Task {name}-{task} not found")))
+                .map(|(id, status)| self.task_json(*id, status))
+        })
+        .ok()
+        .flatten()
+        .ok_or_else(|| HerderError::NotFound(format!("No status found for task {name}-{task}")))
     }
 
     /// `GET /connectors/{c}/tasks`: task ids with their configs.
     pub fn tasks(&self, name: &str) -> Result<Value, HerderError> {
-        self.with(name, |r| {
-            r.task_configs()
+        self.read(name, |v| {
+            v.task_configs
                 .iter()
                 .enumerate()
-                .map(|(i, config)| json!({"id": {"connector": r.name(), "task": i}, "config": config}))
+                .map(|(i, config)| json!({"id": {"connector": v.info.name, "task": i}, "config": config}))
                 .collect::<Vec<_>>()
         })
         .map(Value::Array)
@@ -294,7 +376,7 @@ impl Herder {
         let removed = self.lock().remove(name);
         match removed {
             Some(runtime) => {
-                lock_runtime(&runtime).stop();
+                runtime.runtime().stop();
                 tracing::info!(connector = name, "deleted connector");
                 Ok(())
             }
@@ -307,8 +389,9 @@ impl Herder {
         let runtimes: Vec<Shared> = self.lock().values().cloned().collect();
         for runtime in runtimes {
             // Skip connectors busy with another request; the next tick gets them.
-            if let Ok(mut runtime) = runtime.try_lock() {
-                runtime.reconfigure_if_requested();
+            if let Ok(mut guard) = runtime.runtime.try_lock() {
+                guard.reconfigure_if_requested();
+                runtime.refresh(&guard);
             }
         }
     }
@@ -334,7 +417,7 @@ impl Herder {
     pub fn shutdown(&self) {
         let connectors = std::mem::take(&mut *self.lock());
         for (_, runtime) in connectors {
-            lock_runtime(&runtime).stop();
+            runtime.runtime().stop();
         }
     }
 
@@ -348,9 +431,13 @@ impl super::api::HerderApi for Herder {
     fn services(&self) -> &Arc<WorkerServices> {
         &self.services
     }
-    fn ready(&self) -> bool {
-        true
+    /// A standalone worker serves REST only once started, and has no herder
+    /// thread a request waits on, so answering is being healthy.
+    fn health(&self, _timeout: std::time::Duration) -> super::api::Health {
+        super::api::Health::Healthy
     }
+    /// Taken under the connector's lock, not from the view: the offsets endpoints
+    /// ask it to be sure no resume or restart is still under way.
     fn target_state(&self, name: &str) -> Result<TargetState, HerderError> {
         self.with(name, |r| r.target_state())
     }
@@ -497,14 +584,54 @@ pub fn validate_config(
     for info in &mut validation.infos.configs {
         if let Some(written) = raw.get(&info.value.name)
             && ConfigProviders::has_variables(written)
+            && info.definition.kind != "PASSWORD"
         {
             info.value.value = Some(written.clone());
         }
     }
+    hide_resolved_values(raw, &props, &mut validation);
     if let Some(resolved) = validation.resolved.as_mut() {
         resolved.raw_props = raw.clone();
     }
     validation
+}
+
+/// Error messages quote the value they reject ("Invalid value … for configuration
+/// …"); a value that came from a config provider is shown as its `${…}` variable,
+/// never resolved, so validate answers and 400s cannot leak a secret.
+fn hide_resolved_values(
+    raw: &BTreeMap<String, String>,
+    resolved: &BTreeMap<String, String>,
+    validation: &mut Validation,
+) {
+    let secrets: Vec<(&String, &String, &String)> = raw
+        .iter()
+        .filter(|(_, written)| ConfigProviders::has_variables(written))
+        .filter_map(|(key, written)| {
+            let value = resolved.get(key)?;
+            (!value.trim().is_empty() && value != written).then_some((key, value, written))
+        })
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    // Short values are replaced only in their own key's messages, where they are
+    // the quoted value; elsewhere "1" or "ab" would mangle unrelated words.
+    let scrub = |key: &str, message: &mut String| {
+        for (secret_key, value, written) in &secrets {
+            if key == secret_key.as_str() || value.len() >= 3 {
+                *message = message.replace(value.as_str(), written);
+            }
+        }
+    };
+    for (key, message) in &mut validation.errors.errors {
+        scrub(key, message);
+    }
+    for info in &mut validation.infos.configs {
+        for message in &mut info.value.errors {
+            scrub(&info.value.name, message);
+        }
+    }
 }
 
 /// The `ConfigInfos` body for `PUT /connector-plugins/{class}/config/validate`.
@@ -524,7 +651,33 @@ pub fn validate_plugin_config(
             &[PluginKind::Source, PluginKind::Sink],
         )));
     }
+    if let Some(included) = props.get("connector.class")
+        && !same_connector_plugin(&services.registry, included, class)
+    {
+        return Err(HerderError::BadRequest(format!(
+            "Included connector type {included} does not match request type {class}"
+        )));
+    }
     Ok(validate_config(services, class, props).infos)
+}
+
+/// Whether the body's `connector.class` names the plugin of the validate path: the
+/// same plugin under any of its names, or (for a name no plugin has) Kafka's test
+/// that one ends with the other, `Connector` suffixes aside.
+fn same_connector_plugin(registry: &PluginRegistry, included: &str, path: &str) -> bool {
+    let included = included.trim();
+    match (registry.find(included), registry.find(path)) {
+        (Some(a), Some(b)) => a.descriptor.name == b.descriptor.name,
+        _ => {
+            let normalized = |name: &str| -> String {
+                name.strip_suffix("Connector")
+                    .filter(|rest| !rest.is_empty())
+                    .unwrap_or(name)
+                    .to_string()
+            };
+            normalized(included).ends_with(&normalized(path))
+        }
+    }
 }
 
 /// `GET /connector-plugins/{p}/config` (KIP-769): a connector's own keys followed by

@@ -15,6 +15,6 @@ pub mod protocol;
 pub mod status_log;
 pub mod wire;
 
-pub use api::{HerderApi, RequestSignature};
+pub use api::{Health, HerderApi, RequestSignature};
 pub use file_offsets::FileOffsetStore;
 pub use herder::{ConnectorInfo, Herder, HerderError};

@@ -281,6 +281,10 @@ const fn fk(
     }
 }
 
+/// Kafka's sink-only error-handling keys; the replication factor is a SHORT there.
+const DLQ_TOPIC: &str = "errors.deadletterqueue.topic.name";
+const DLQ_REPLICATION_FACTOR: &str = "errors.deadletterqueue.topic.replication.factor";
+
 const COMMON_KEYS: &[FrameworkKey] = &[
     fk(
         "name",
@@ -355,6 +359,51 @@ const COMMON_KEYS: &[FrameworkKey] = &[
         "Aliases for the predicates used by transformations.",
     ),
     fk(
+        "errors.retry.timeout",
+        ConfigType::Long,
+        Some("0"),
+        Importance::Medium,
+        "Error Handling",
+        "Retry Timeout for Errors",
+        "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries.",
+    ),
+    fk(
+        "errors.retry.delay.max.ms",
+        ConfigType::Long,
+        Some("60000"),
+        Importance::Medium,
+        "Error Handling",
+        "Maximum Delay Between Retries for Errors",
+        "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to the delay once this limit is reached to prevent thundering herd issues.",
+    ),
+    fk(
+        "errors.tolerance",
+        ConfigType::String,
+        Some("none"),
+        Importance::Medium,
+        "Error Handling",
+        "Error Tolerance",
+        "Behavior for tolerating errors during connector operation. 'none' is the default value and signals that any error will result in an immediate connector task failure; 'all' changes the behavior to skip over problematic records.",
+    ),
+    fk(
+        "errors.log.enable",
+        ConfigType::Boolean,
+        Some("false"),
+        Importance::Medium,
+        "Error Handling",
+        "Log Errors",
+        "If true, write each error and the details of the failed operation and problematic record to the Connect application log. This is 'false' by default, so that only errors that are not tolerated are reported.",
+    ),
+    fk(
+        "errors.log.include.messages",
+        ConfigType::Boolean,
+        Some("false"),
+        Importance::Medium,
+        "Error Handling",
+        "Log Error Details",
+        "Whether to include in the log the Connect record that resulted in a failure. This is 'false' by default, which will prevent record keys, values, and headers from being written to log files.",
+    ),
+    fk(
         "ferry.sandbox.memory.max.bytes",
         ConfigType::Long,
         None,
@@ -402,6 +451,33 @@ const SINK_KEYS: &[FrameworkKey] = &[
         "Topics regex",
         "Regular expression giving topics to consume.",
     ),
+    fk(
+        DLQ_TOPIC,
+        ConfigType::String,
+        Some(""),
+        Importance::Medium,
+        "Error Handling",
+        "Dead Letter Queue Topic Name",
+        "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this sink connector, or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ.",
+    ),
+    fk(
+        DLQ_REPLICATION_FACTOR,
+        ConfigType::Int,
+        Some("3"),
+        Importance::Medium,
+        "Error Handling",
+        "Dead Letter Queue Topic Replication Factor",
+        "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
+    ),
+    fk(
+        "errors.deadletterqueue.context.headers.enable",
+        ConfigType::Boolean,
+        Some("false"),
+        Importance::Medium,
+        "Error Handling",
+        "Enable Error Context Headers",
+        "If true, add headers containing error context to the messages written to the dead letter queue. To avoid clashing with headers from the original record, all error context header keys will start with __connect.errors.",
+    ),
 ];
 
 /// A plugin's own `validate` call: (key, message) problems for a config.
@@ -436,10 +512,17 @@ pub fn validate(
     let push_framework = |key: &FrameworkKey,
                           errors: &mut ConfigErrors,
                           configs: &mut Vec<ConfigInfo>,
-                          groups: &mut Vec<String>,
-                          order: i32| {
+                          groups: &mut Vec<String>| {
+        // Kafka numbers keys within their group, from 1.
+        let order = configs
+            .iter()
+            .filter(|c| c.definition.group.as_deref() == Some(key.group))
+            .count() as i32
+            + 1;
         let value = props.get(key.name).cloned();
+        // The SHORT replication factor is checked in `check_error_handling`.
         if let Some(v) = &value
+            && key.name != DLQ_REPLICATION_FACTOR
             && let Some(e) = check_type(key.name, key.kind, v)
         {
             errors.add(key.name, e);
@@ -450,7 +533,11 @@ pub fn validate(
         configs.push(ConfigInfo {
             definition: ConfigKeyInfo {
                 name: key.name.to_string(),
-                kind: type_name(key.kind).to_string(),
+                kind: if key.name == DLQ_REPLICATION_FACTOR {
+                    "SHORT".to_string()
+                } else {
+                    type_name(key.kind).to_string()
+                },
                 required: key.default.is_none() && matches!(key.name, "name" | "connector.class"),
                 default_value: key.default.map(str::to_string),
                 importance: importance_name(key.importance).to_string(),
@@ -471,15 +558,15 @@ pub fn validate(
         });
     };
 
-    for (i, key) in COMMON_KEYS.iter().enumerate() {
-        push_framework(key, &mut errors, &mut configs, &mut groups, i as i32 + 1);
+    for key in COMMON_KEYS {
+        push_framework(key, &mut errors, &mut configs, &mut groups);
     }
     if connector
         .as_ref()
         .is_some_and(|c| c.kind == PluginKind::Sink)
     {
-        for (i, key) in SINK_KEYS.iter().enumerate() {
-            push_framework(key, &mut errors, &mut configs, &mut groups, i as i32 + 20);
+        for key in SINK_KEYS {
+            push_framework(key, &mut errors, &mut configs, &mut groups);
         }
     }
 
@@ -523,6 +610,13 @@ pub fn validate(
         }
         Some(Err(_)) => 1,
     };
+    check_error_handling(props, &mut errors);
+    if connector
+        .as_ref()
+        .is_some_and(|c| c.kind == PluginKind::Sink)
+    {
+        check_dlq_replication_factor(props, &mut errors);
+    }
     for key in SANDBOX_KEYS {
         // A value that is not a number was already reported by its type check.
         if let Err(error) = positive_number(props, key)
@@ -566,6 +660,13 @@ pub fn validate(
                 format!("Invalid value {re} for configuration topics.regex: {e}"),
             );
         }
+    }
+
+    if connector
+        .as_ref()
+        .is_some_and(|c| c.kind == PluginKind::Sink)
+    {
+        check_dlq_topic(props, &topics, topics_regex.as_deref(), &mut errors);
     }
 
     // Transforms and predicates.
@@ -643,6 +744,70 @@ pub fn validate(
         infos,
         errors,
         resolved,
+    }
+}
+
+/// `errors.tolerance`: the one `errors.*` value Kafka's `ConnectorConfig` restricts
+/// beyond its type.
+fn check_error_handling(props: &BTreeMap<String, String>, errors: &mut ConfigErrors) {
+    if let Some(tolerance) = props.get("errors.tolerance").map(|t| t.trim())
+        && !matches!(tolerance, "none" | "all")
+    {
+        errors.add(
+            "errors.tolerance",
+            format!(
+                "Invalid value {tolerance} for configuration errors.tolerance: String must be one of: none, all"
+            ),
+        );
+    }
+}
+
+/// A sink's `errors.deadletterqueue.topic.replication.factor` is a SHORT.
+fn check_dlq_replication_factor(props: &BTreeMap<String, String>, errors: &mut ConfigErrors) {
+    if let Some(factor) = props.get(DLQ_REPLICATION_FACTOR)
+        && factor.trim().parse::<i16>().is_err()
+    {
+        errors.add(
+            DLQ_REPLICATION_FACTOR,
+            format!(
+                "Invalid value {factor} for configuration {DLQ_REPLICATION_FACTOR}: Not a number of type SHORT"
+            ),
+        );
+    }
+}
+
+/// A sink may not consume its own dead letter queue (Kafka's `SinkConnectorConfig`).
+fn check_dlq_topic(
+    props: &BTreeMap<String, String>,
+    topics: &[String],
+    topics_regex: Option<&str>,
+    errors: &mut ConfigErrors,
+) {
+    let Some(dlq) = props
+        .get(DLQ_TOPIC)
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    else {
+        return;
+    };
+    if topics.iter().any(|t| t == dlq) {
+        errors.add(
+            DLQ_TOPIC,
+            format!(
+                "The DLQ topic '{dlq}' may not be included in the list of topics ('topics=[{}]') consumed by the connector",
+                topics.join(", ")
+            ),
+        );
+    }
+    if let Some(re) = topics_regex
+        && regex::Regex::new(&format!("^(?:{re})$")).is_ok_and(|r| r.is_match(dlq))
+    {
+        errors.add(
+            DLQ_TOPIC,
+            format!(
+                "The DLQ topic '{dlq}' may not be included in the regex matching the topics ('topics.regex={re}') consumed by the connector"
+            ),
+        );
     }
 }
 
@@ -837,7 +1002,14 @@ fn key_info(
         name: full.to_string(),
         kind: type_name(key.type_).to_string(),
         required: key.required && key.default_value.is_none(),
-        default_value: key.default_value.clone(),
+        // Kafka shows a PASSWORD default as "[hidden]", as it shows its value.
+        default_value: key.default_value.as_ref().map(|d| {
+            if key.type_ == ConfigType::Password {
+                "[hidden]".to_string()
+            } else {
+                d.clone()
+            }
+        }),
         importance: importance_name(key.importance).to_string(),
         documentation: key.documentation.clone(),
         group: key.group.clone(),
@@ -893,15 +1065,90 @@ fn plugin_keys(
         {
             groups.push(g.clone());
         }
+        // Kafka shows a PASSWORD's value as "[hidden]" (its `Password.toString()`).
+        let shown = value.or_else(|| key.default_value.clone()).map(|v| {
+            if key.type_ == ConfigType::Password {
+                "[hidden]".to_string()
+            } else {
+                v
+            }
+        });
         configs.push(ConfigInfo {
             definition: key_info(key, &full, i),
             value: ConfigValueInfo {
                 name: full,
-                value: value.or_else(|| key.default_value.clone()),
+                value: shown,
                 recommended_values: Vec::new(),
                 errors: Vec::new(),
                 visible: true,
             },
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn error_tolerance_and_dlq_replication_factor_are_checked_as_kafka_does() {
+        let mut errors = ConfigErrors::default();
+        let good = props(&[
+            ("errors.tolerance", " all "),
+            (DLQ_REPLICATION_FACTOR, "-1"),
+        ]);
+        check_error_handling(&good, &mut errors);
+        check_dlq_replication_factor(&good, &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        let bad = props(&[
+            ("errors.tolerance", "ALL"),
+            (DLQ_REPLICATION_FACTOR, "32768"),
+        ]);
+        check_error_handling(&bad, &mut errors);
+        check_dlq_replication_factor(&bad, &mut errors);
+        assert_eq!(
+            errors.for_key("errors.tolerance"),
+            [
+                "Invalid value ALL for configuration errors.tolerance: String must be one of: none, all"
+            ]
+        );
+        assert_eq!(errors.for_key(DLQ_REPLICATION_FACTOR).len(), 1);
+    }
+
+    #[test]
+    fn a_sink_may_not_consume_its_dead_letter_queue() {
+        let topics = vec!["a".to_string(), "b".to_string()];
+        let mut errors = ConfigErrors::default();
+        check_dlq_topic(&props(&[(DLQ_TOPIC, " c ")]), &topics, None, &mut errors);
+        check_dlq_topic(&props(&[(DLQ_TOPIC, "")]), &topics, Some(".*"), &mut errors);
+        assert!(errors.is_empty(), "{errors:?}");
+        check_dlq_topic(&props(&[(DLQ_TOPIC, "b")]), &topics, None, &mut errors);
+        check_dlq_topic(
+            &props(&[(DLQ_TOPIC, "orders-dlq")]),
+            &[],
+            Some("orders.*"),
+            &mut errors,
+        );
+        // The regex must match the whole name, as Java's Pattern.matcher().matches().
+        check_dlq_topic(
+            &props(&[(DLQ_TOPIC, "x-orders")]),
+            &[],
+            Some("orders"),
+            &mut errors,
+        );
+        assert_eq!(
+            errors.for_key(DLQ_TOPIC),
+            [
+                "The DLQ topic 'b' may not be included in the list of topics ('topics=[a, b]') consumed by the connector",
+                "The DLQ topic 'orders-dlq' may not be included in the regex matching the topics ('topics.regex=orders.*') consumed by the connector",
+            ]
+        );
     }
 }

@@ -26,7 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::cluster::config_log::TargetState;
-use crate::cluster::{HerderApi, HerderError, RequestSignature};
+use crate::cluster::{Health, HerderApi, HerderError, RequestSignature};
 use entities::*;
 pub use error::RestError;
 
@@ -259,17 +259,18 @@ const HEALTH_TIMEOUT: Duration = Duration::from_secs(10);
         (status = 500, body = WorkerStatus)))]
 async fn health(State(state): State<RestState>) -> Response {
     let herder = state.herder.clone();
-    let check = tokio::task::spawn_blocking(move || herder.ready());
-    let (status, body) = match tokio::time::timeout(HEALTH_TIMEOUT.min(state.timeout), check).await
+    let timeout = HEALTH_TIMEOUT.min(state.timeout);
+    let check = tokio::task::spawn_blocking(move || herder.health(timeout));
+    let (status, body) = match tokio::time::timeout(timeout + Duration::from_secs(1), check).await
     {
-        Ok(Ok(true)) => (
+        Ok(Ok(Health::Healthy)) => (
             StatusCode::OK,
             WorkerStatus {
                 status: "healthy".into(),
                 message: "Worker has completed startup and is ready to handle requests.".into(),
             },
         ),
-        Ok(Ok(false)) => (
+        Ok(Ok(Health::Starting)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             WorkerStatus {
                 status: "starting".into(),
@@ -317,7 +318,12 @@ async fn list_connectors(
                 }
             }
             if expand.iter().any(|e| e == "info") {
-                entry.info = Some(herder.info(&name)?);
+                match herder.info(&name) {
+                    Ok(info) => entry.info = Some(info),
+                    // Deleted while the list was being built.
+                    Err(HerderError::NotFound(_)) => continue,
+                    Err(error) => return Err(error),
+                }
             }
             out.insert(name, entry);
         }
@@ -801,7 +807,7 @@ async fn validate(
         .entry("connector.class".to_string())
         .or_insert_with(|| plugin.clone());
     let herder = state.herder.clone();
-    let what = format!("performing config validation for the connector's {plugin}");
+    let what = format!("performing config validation for connector plugin {plugin}");
     blocking(&state, &what, move || {
         herder.validate_for_plugin(&plugin, &config)
     })

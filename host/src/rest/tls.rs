@@ -339,10 +339,19 @@ impl TlsSettings {
     }
 }
 
+/// How much longer than its own request timeout a worker waits for another worker.
+const FORWARD_TIMEOUT_MARGIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The client a worker uses for requests to other workers (forwarding, internal
 /// task configs): it trusts the configured truststore and presents the keystore.
+/// A request to a worker that stops answering fails a little after the REST request
+/// timeout (so a target that times out itself gets its own answer through), and a
+/// forwarded request can never hang the worker that forwarded it.
 pub fn worker_http_client(config: &WorkerConfig) -> Result<reqwest::Client, TlsConfigError> {
-    let mut builder = reqwest::Client::builder().use_rustls_tls();
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .timeout(config.rest_request_timeout + FORWARD_TIMEOUT_MARGIN)
+        .connect_timeout(config.rest_request_timeout);
     if let Some(tls) = TlsSettings::from_worker(config)? {
         builder = tls.configure_client(builder)?;
     }

@@ -413,6 +413,14 @@ impl ConnectorRuntime {
         self.tasks.iter().map(|t| (t.id, t.status.get())).collect()
     }
 
+    /// Each task's live status handle.
+    pub fn task_status_handles(&self) -> Vec<(u32, SharedStatus)> {
+        self.tasks
+            .iter()
+            .map(|t| (t.id, t.status.clone()))
+            .collect()
+    }
+
     pub fn task_configs(&self) -> &[BTreeMap<String, String>] {
         &self.task_configs
     }

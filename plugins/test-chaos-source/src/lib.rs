@@ -4,7 +4,9 @@
 //! the committed `n`) until `fail.after.polls` polls have succeeded; then, by `mode`:
 //! `ok` keeps going, `trap` panics (a wasm trap), `loop` spins forever, `alloc` grows
 //! memory without bound. `max.records` (default -1, unlimited) caps what a task emits;
-//! after that it returns empty batches.
+//! after that it returns empty batches. `misbehaving.tasks` lists the task ids that
+//! follow `mode` (default: all); the others keep going. `fail.in.open` makes the
+//! connector itself fail to start.
 //!
 //! Sandbox probing: `grant.file` is a read-file path the host grants; on its first
 //! poll a task with `probe.paths` set emits one record per listed path,
@@ -22,6 +24,8 @@ use ferry_sdk::{
 const TOPIC: &str = "topic";
 const MODE: &str = "mode";
 const HANG_IN_VALIDATE: &str = "hang.in.validate";
+const FAIL_IN_OPEN: &str = "fail.in.open";
+const MISBEHAVING_TASKS: &str = "misbehaving.tasks";
 const FAIL_AFTER_POLLS: &str = "fail.after.polls";
 const RECORDS_PER_POLL: &str = "records.per.poll";
 const MAX_RECORDS: &str = "max.records";
@@ -89,6 +93,16 @@ impl Plugin for ChaosConnector {
                     .doc("Spin forever inside validate (REST timeout tests)."),
             )
             .config(
+                ConfigKey::boolean(FAIL_IN_OPEN)
+                    .default_value("false")
+                    .doc("The connector fails to start (REST restart tests)."),
+            )
+            .config(
+                ConfigKey::list(MISBEHAVING_TASKS)
+                    .default_value("")
+                    .doc("Task ids that follow mode; empty = every task."),
+            )
+            .config(
                 ConfigKey::list(PROBE_PATHS)
                     .default_value("")
                     .doc("Paths to try to read on the first poll; results are emitted as records."),
@@ -125,6 +139,11 @@ impl SourceConnector for ChaosConnector {
             return Err(PluginError::Config(problem.message));
         }
         config.require(TOPIC)?;
+        if config.get(FAIL_IN_OPEN) == Some("true") {
+            return Err(PluginError::fatal(format!(
+                "test-chaos-source: {FAIL_IN_OPEN} is set"
+            )));
+        }
         Ok(ChaosConnector { config })
     }
 
@@ -158,6 +177,12 @@ pub struct ChaosTask {
 impl SourceTask for ChaosTask {
     fn open(config: Config) -> Result<Self, PluginError> {
         let task = config.get_or(TASK_ID, "0").to_string();
+        let misbehaving = config.list(MISBEHAVING_TASKS).unwrap_or_default();
+        let mode = if misbehaving.is_empty() || misbehaving.contains(&task) {
+            mode(&config)?
+        } else {
+            Mode::Ok
+        };
         let partition = serde_json::json!({ "chaos": task }).to_string();
         let n = ferry_sdk::host::read_offset(&partition)
             .and_then(|o| serde_json::from_str::<serde_json::Value>(&o).ok())
@@ -165,7 +190,7 @@ impl SourceTask for ChaosTask {
             .unwrap_or(0);
         Ok(ChaosTask {
             topic: config.require(TOPIC)?.to_string(),
-            mode: mode(&config)?,
+            mode,
             fail_after_polls: config.parse_or(FAIL_AFTER_POLLS, 0)?,
             records_per_poll: config.parse_or(RECORDS_PER_POLL, 10)?,
             max_records: u64::try_from(config.parse_or::<i64>(MAX_RECORDS, -1)?).ok(),
