@@ -153,17 +153,57 @@ fn kafka_rest_scenario_with_file_config_provider() {
         rest.get("/connectors/scenario-source/config"),
         (200, expected_config.clone())
     );
-    let (status, tasks) = rest.get("/connectors/scenario-source/tasks");
-    assert_eq!(status, 200);
+    // file-source's task config is its connector config, variable kept.
     assert_eq!(
-        tasks[0]["id"],
-        json!({"connector": "scenario-source", "task": 0})
+        rest.get("/connectors/scenario-source/tasks"),
+        (
+            200,
+            json!([{"id": {"connector": "scenario-source", "task": 0}, "config": expected_config}])
+        )
     );
-    assert_eq!(tasks[0]["config"]["topic"], json!(variable), "{tasks}");
+
+    // The sink alike: info, config and tasks keep `topics` as the variable.
+    let mut expected_sink = config_map(&sink);
+    expected_sink["name"] = json!("scenario-sink");
+    assert_eq!(expected_sink["topics"], json!(variable));
     assert!(
-        !tasks.to_string().contains(&format!("\"{topic}\"")),
-        "task configs must keep the variable: {tasks}"
+        wait_until(TIMEOUT, || {
+            rest.get("/connectors/scenario-sink").1["tasks"]
+                .as_array()
+                .is_some_and(|t| t.len() == 1)
+        }),
+        "the sink never got its task"
     );
+    assert_eq!(
+        rest.get("/connectors/scenario-sink"),
+        (
+            200,
+            json!({
+                "name": "scenario-sink",
+                "config": expected_sink,
+                "tasks": [{"connector": "scenario-sink", "task": 0}],
+                "type": "sink",
+            })
+        )
+    );
+    assert_eq!(
+        rest.get("/connectors/scenario-sink/config"),
+        (200, expected_sink.clone())
+    );
+    assert_eq!(
+        rest.get("/connectors/scenario-sink/tasks"),
+        (
+            200,
+            json!([{"id": {"connector": "scenario-sink", "task": 0}, "config": expected_sink}])
+        )
+    );
+    let listed = rest.get("/connectors").1;
+    let mut names: Vec<&str> = listed
+        .as_array()
+        .map(|n| n.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    names.sort_unstable();
+    assert_eq!(names, ["scenario-sink", "scenario-source"]);
 
     assert!(
         wait_until(TIMEOUT, || read_lines(&output) == ["a", "b", "c"]),
