@@ -77,6 +77,21 @@ struct SinkContext {
 impl ClientContext for SinkContext {}
 
 impl ConsumerContext for SinkContext {
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(assigned) => {
+                let partitions: Vec<String> = assigned
+                    .elements()
+                    .iter()
+                    .map(|e| format!("{}-{}", e.topic(), e.partition()))
+                    .collect();
+                tracing::info!(?partitions, "partitions assigned");
+            }
+            Rebalance::Revoke(_) => {}
+            Rebalance::Error(error) => tracing::warn!(%error, "consumer rebalance failed"),
+        }
+    }
+
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         let Rebalance::Revoke(revoked) = rebalance else {
             return;
