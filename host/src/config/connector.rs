@@ -183,6 +183,13 @@ fn check_type(name: &str, kind: ConfigType, value: &str) -> Option<String> {
     }
 }
 
+/// Checks a value against Kafka's SHORT type.
+fn check_short(name: &str, value: &str) -> Option<String> {
+    value.trim().parse::<i16>().is_err().then(|| {
+        format!("Invalid value {value} for configuration {name}: Not a number of type SHORT")
+    })
+}
+
 /// Kafka's uppercase type name.
 pub fn type_name(t: ConfigType) -> &'static str {
     match t {
@@ -259,6 +266,17 @@ struct FrameworkKey {
     group: &'static str,
     doc: &'static str,
     display: &'static str,
+    /// Kafka types it SHORT, which plugin config types (and so `kind`) lack.
+    short: bool,
+}
+
+impl FrameworkKey {
+    const fn short(self) -> Self {
+        Self {
+            short: true,
+            ..self
+        }
+    }
 }
 
 const fn fk(
@@ -278,6 +296,7 @@ const fn fk(
         group,
         doc,
         display,
+        short: false,
     }
 }
 
@@ -468,7 +487,8 @@ const SINK_KEYS: &[FrameworkKey] = &[
         "Error Handling",
         "Dead Letter Queue Topic Replication Factor",
         "Replication factor used to create the dead letter queue topic when it doesn't already exist.",
-    ),
+    )
+    .short(),
     fk(
         "errors.deadletterqueue.context.headers.enable",
         ConfigType::Boolean,
@@ -520,11 +540,12 @@ pub fn validate(
             .count() as i32
             + 1;
         let value = props.get(key.name).cloned();
-        // The SHORT replication factor is checked in `check_error_handling`.
-        if let Some(v) = &value
-            && key.name != DLQ_REPLICATION_FACTOR
-            && let Some(e) = check_type(key.name, key.kind, v)
-        {
+        let problem = match &value {
+            Some(v) if key.short => check_short(key.name, v),
+            Some(v) => check_type(key.name, key.kind, v),
+            None => None,
+        };
+        if let Some(e) = problem {
             errors.add(key.name, e);
         }
         if !groups.iter().any(|g| g == key.group) {
@@ -533,7 +554,7 @@ pub fn validate(
         configs.push(ConfigInfo {
             definition: ConfigKeyInfo {
                 name: key.name.to_string(),
-                kind: if key.name == DLQ_REPLICATION_FACTOR {
+                kind: if key.short {
                     "SHORT".to_string()
                 } else {
                     type_name(key.kind).to_string()
@@ -611,12 +632,6 @@ pub fn validate(
         Some(Err(_)) => 1,
     };
     check_error_handling(props, &mut errors);
-    if connector
-        .as_ref()
-        .is_some_and(|c| c.kind == PluginKind::Sink)
-    {
-        check_dlq_replication_factor(props, &mut errors);
-    }
     for key in SANDBOX_KEYS {
         // A value that is not a number was already reported by its type check.
         if let Err(error) = positive_number(props, key)
@@ -757,20 +772,6 @@ fn check_error_handling(props: &BTreeMap<String, String>, errors: &mut ConfigErr
             "errors.tolerance",
             format!(
                 "Invalid value {tolerance} for configuration errors.tolerance: String must be one of: none, all"
-            ),
-        );
-    }
-}
-
-/// A sink's `errors.deadletterqueue.topic.replication.factor` is a SHORT.
-fn check_dlq_replication_factor(props: &BTreeMap<String, String>, errors: &mut ConfigErrors) {
-    if let Some(factor) = props.get(DLQ_REPLICATION_FACTOR)
-        && factor.trim().parse::<i16>().is_err()
-    {
-        errors.add(
-            DLQ_REPLICATION_FACTOR,
-            format!(
-                "Invalid value {factor} for configuration {DLQ_REPLICATION_FACTOR}: Not a number of type SHORT"
             ),
         );
     }
@@ -1097,6 +1098,12 @@ mod tests {
             .collect()
     }
 
+    fn short_check(props: &BTreeMap<String, String>, errors: &mut ConfigErrors) {
+        if let Some(e) = check_short(DLQ_REPLICATION_FACTOR, &props[DLQ_REPLICATION_FACTOR]) {
+            errors.add(DLQ_REPLICATION_FACTOR, e);
+        }
+    }
+
     #[test]
     fn error_tolerance_and_dlq_replication_factor_are_checked_as_kafka_does() {
         let mut errors = ConfigErrors::default();
@@ -1105,14 +1112,14 @@ mod tests {
             (DLQ_REPLICATION_FACTOR, "-1"),
         ]);
         check_error_handling(&good, &mut errors);
-        check_dlq_replication_factor(&good, &mut errors);
+        short_check(&good, &mut errors);
         assert!(errors.is_empty(), "{errors:?}");
         let bad = props(&[
             ("errors.tolerance", "ALL"),
             (DLQ_REPLICATION_FACTOR, "32768"),
         ]);
         check_error_handling(&bad, &mut errors);
-        check_dlq_replication_factor(&bad, &mut errors);
+        short_check(&bad, &mut errors);
         assert_eq!(
             errors.for_key("errors.tolerance"),
             [
