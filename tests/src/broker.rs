@@ -1,5 +1,6 @@
 //! A Tansu broker per test, plus the Kafka client helpers tests need.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -288,6 +289,64 @@ impl Broker {
             total += high - low;
         }
         Some(total)
+    }
+
+    /// Per partition of `topic`: (low watermark, high watermark, `group`'s committed
+    /// offset or -1, records a fresh consumer reads from the low watermark within
+    /// a few seconds). For diagnosing a consumer group that stopped making progress.
+    pub fn partition_report(&self, topic: &str, group: &str) -> Vec<(i32, i64, i64, i64, usize)> {
+        let mut out = Vec::new();
+        let Some(partitions) = self.partition_count(topic) else {
+            return out;
+        };
+        let committed: BTreeMap<i32, i64> = self
+            .client_config()
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .create::<BaseConsumer>()
+            .ok()
+            .and_then(|consumer| {
+                let mut tpl = TopicPartitionList::new();
+                for p in 0..partitions as i32 {
+                    tpl.add_partition(topic, p);
+                }
+                consumer
+                    .committed_offsets(tpl, Duration::from_secs(10))
+                    .ok()
+            })
+            .map(|tpl| {
+                tpl.elements()
+                    .iter()
+                    .map(|e| (e.partition(), e.offset().to_raw().unwrap_or(-1)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for p in 0..partitions as i32 {
+            let Ok(consumer) = self
+                .client_config()
+                .set("group.id", unique_name("diagnose"))
+                .set("enable.auto.commit", "false")
+                .create::<BaseConsumer>()
+            else {
+                continue;
+            };
+            let (low, high) = consumer
+                .fetch_watermarks(topic, p, Duration::from_secs(5))
+                .unwrap_or((-1, -1));
+            let mut tpl = TopicPartitionList::new();
+            let _ = tpl.add_partition_offset(topic, p, Offset::Beginning);
+            let mut read = 0;
+            if consumer.assign(&tpl).is_ok() {
+                let deadline = Instant::now() + Duration::from_secs(5);
+                while Instant::now() < deadline && read < 100 {
+                    if let Some(Ok(_)) = consumer.poll(Duration::from_millis(200)) {
+                        read += 1;
+                    }
+                }
+            }
+            out.push((p, low, high, committed.get(&p).copied().unwrap_or(-1), read));
+        }
+        out
     }
 
     /// The last `lines` lines of the broker's log.

@@ -359,9 +359,10 @@ fn drain(cluster: &mut Cluster, topic: &str) -> Seen {
         // their consumers rejoin; every record must still arrive, and gaps are
         // asserted by the callers. Reported, so a stall on a real Kafka shows up.
         report(&format!(
-            "distributed: the sink stalled at {} of {total} records (per partition: {:?}); restarting its tasks",
+            "distributed: the sink stalled at {} of {total} records (per partition: {:?}; broker (partition, low, high, committed, readable): {:?}); restarting its tasks",
             seen.positions.len(),
-            seen.per_partition()
+            seen.per_partition(),
+            cluster.broker.partition_report(topic, "connect-vsink")
         ));
         let restarted = wait_until(SETTLE, || {
             workers[first]
@@ -379,9 +380,10 @@ fn drain(cluster: &mut Cluster, topic: &str) -> Seen {
     };
     if !complete {
         panic!(
-            "the sink saw {} of {total} records; per partition (seen, highest offset): {:?}; sink statuses: {:?}",
+            "the sink saw {} of {total} records; per partition (seen, highest offset): {:?}; broker (partition, low, high, committed, readable): {:?}; sink statuses: {:?}",
             seen.positions.len(),
             seen.per_partition(),
+            cluster.broker.partition_report(topic, "connect-vsink"),
             workers[first].status("vsink")
         );
     }
@@ -592,14 +594,15 @@ fn a_cluster_spreads_work_survives_failures_and_keeps_state() {
     cluster.workers[0].stop();
     cluster.wait_balanced(SETTLE);
 
-    // kill -9 with scheduled.rebalance.max.delay.ms=0: its work runs elsewhere within
-    // the session timeout and a few seconds.
+    // kill -9 with scheduled.rebalance.max.delay.ms=0: its work runs elsewhere. How
+    // soon is measured and reported (the README quotes it), not asserted: a timing
+    // bound belongs in a benchmark, and on 2 busy cores it varies a lot.
     let victim = *cluster.running().last().expect("a running worker");
     let victim_id = worker_id(&cluster.workers[victim]);
     let killed = Instant::now();
     cluster.workers[victim].kill9();
-    cluster.wait_running("vsource", 3, Duration::from_secs(40));
-    cluster.wait_running("vsink", 3, Duration::from_secs(40));
+    cluster.wait_running("vsource", 3, SETTLE);
+    cluster.wait_running("vsink", 3, SETTLE);
     let failover = killed.elapsed();
     assert!(
         !cluster.task_owners().values().any(|w| *w == victim_id),

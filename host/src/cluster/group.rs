@@ -167,6 +167,14 @@ const LEAVE_GROUP_MAX: i16 = 4;
 const FIND_COORDINATOR_MAX: i16 = 4;
 const RETRY_BACKOFF: Duration = Duration::from_millis(250);
 
+/// Which request an error answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    /// JoinGroup or SyncGroup.
+    Round,
+    Heartbeat,
+}
+
 struct Member {
     config: GroupConfig,
     listener: Arc<dyn GroupListener>,
@@ -178,6 +186,8 @@ struct Member {
     joined: bool,
     rejoin_at: Option<Instant>,
     last_heartbeat_ok: Instant,
+    /// When a heartbeat last reached the coordinator, whatever it answered.
+    last_heartbeat_sent: Instant,
     /// The coordinator said a rebalance is in progress: the next join must bring a
     /// new generation.
     rebalance_signalled: bool,
@@ -197,6 +207,7 @@ impl Member {
             joined: false,
             rejoin_at: None,
             last_heartbeat_ok: Instant::now(),
+            last_heartbeat_sent: Instant::now(),
             rebalance_signalled: false,
         }
     }
@@ -224,8 +235,9 @@ impl Member {
             if !self.joined || self.control.rejoin.swap(false, Ordering::SeqCst) || rejoin_due {
                 self.rejoin_at = None;
                 self.listener.on_rebalance_start();
+                self.keep_alive();
                 if let Err(error) = self.join_and_sync() {
-                    self.on_round_error(error);
+                    self.on_round_error(error, Origin::Round);
                     if !self.stopping() {
                         self.control.wait(RETRY_BACKOFF);
                     }
@@ -241,13 +253,31 @@ impl Member {
                 continue;
             }
             if let Err(error) = self.heartbeat() {
-                self.on_round_error(error);
+                self.on_round_error(error, Origin::Heartbeat);
             }
         }
         self.leave();
     }
 
-    fn on_round_error(&mut self, error: RoundError) {
+    /// Some coordinators (Tansu 0.6) count only heartbeats as signs of life, not
+    /// JoinGroup or SyncGroup, and expire a member that went through several rounds
+    /// in a row without one. A heartbeat before a rejoin keeps the session alive; on
+    /// Kafka it is harmless (at worst it answers REBALANCE_IN_PROGRESS, and this
+    /// member is rejoining anyway), so its answer is ignored.
+    fn keep_alive(&mut self) {
+        if self.member_id.is_empty()
+            || self.generation < 0
+            || self.last_heartbeat_sent.elapsed() < self.config.heartbeat_interval
+        {
+            return;
+        }
+        match self.heartbeat() {
+            Ok(()) => {}
+            Err(error) => tracing::debug!("heartbeat before rejoining: {error}"),
+        }
+    }
+
+    fn on_round_error(&mut self, error: RoundError, origin: Origin) {
         match &error {
             RoundError::Kafka(
                 ResponseError::NotCoordinator
@@ -259,9 +289,14 @@ impl Member {
                 self.coordinator = None;
             }
             RoundError::Kafka(ResponseError::RebalanceInProgress) => {
-                tracing::debug!("rebalance in progress; rejoining");
+                tracing::debug!(?origin, "rebalance in progress; rejoining");
                 self.joined = false;
-                self.rebalance_signalled = true;
+                // Only a heartbeat's signal must bring a new generation. A SyncGroup
+                // answered before the leader has sent its assignments (a coordinator
+                // without a sync barrier, like Tansu 0.6) is retried in the same
+                // generation; forcing a new one there restarts the round every time
+                // a follower is quicker than the leader.
+                self.rebalance_signalled |= origin == Origin::Heartbeat;
             }
             RoundError::Kafka(
                 ResponseError::UnknownMemberId
@@ -480,6 +515,7 @@ impl Member {
         let coordinator = self.coordinator()?;
         let version = coordinator.version::<HeartbeatRequest>(HEARTBEAT_MAX)?;
         let response = coordinator.send(&request, version, timeout)?;
+        self.last_heartbeat_sent = Instant::now();
         check(response.error_code)?;
         self.last_heartbeat_ok = Instant::now();
         Ok(())
