@@ -194,6 +194,7 @@ impl DistributedHerder {
             rebalance_timeout: herder.settings.rebalance_timeout,
             protocol: herder.settings.protocol,
         };
+        herder.disown_previous_life();
         let listener: Arc<dyn GroupListener> = herder.clone();
         let handle = group::spawn(group_config, listener)
             .map_err(|e| HerderError::Internal(format!("cannot start the group thread: {e}")))?;
@@ -214,6 +215,39 @@ impl DistributedHerder {
             .map_err(|e| HerderError::Internal(format!("cannot start the herder thread: {e}")))?;
         *lock(&herder.thread) = Some(thread);
         Ok(herder)
+    }
+
+    /// A worker that starts runs nothing, but the status log may still show work on
+    /// its id (the same host and port) from before a crash. A leader that has no
+    /// memory of that worker's last assignment takes such a status as ownership
+    /// (see `assign`), and the work would wait forever on a worker that does not
+    /// run it: before joining, this worker reports all of it UNASSIGNED, in the
+    /// generation of the status it replaces.
+    fn disown_previous_life(&self) {
+        for (connector, task, stale) in self.statuses.held_by(&self.worker_id) {
+            let record = StatusRecord {
+                state: State::Unassigned,
+                trace: None,
+                worker_id: self.worker_id.clone(),
+                generation: stale.generation,
+            };
+            let result = match task {
+                None => self.statuses.put_connector(&connector, &record),
+                Some(t) => self.statuses.put_task(&connector, t, &record),
+            };
+            match result {
+                Ok(()) => tracing::info!(
+                    connector,
+                    ?task,
+                    previous = ?stale.state,
+                    "reported work from this worker's previous run UNASSIGNED"
+                ),
+                Err(error) => tracing::warn!(connector, ?task, "cannot write status: {error}"),
+            }
+        }
+        if let Err(error) = self.statuses.refresh() {
+            tracing::warn!("cannot read the status log: {error}");
+        }
     }
 
     fn sleep(&self, timeout: Duration) {

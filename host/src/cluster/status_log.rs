@@ -155,6 +155,31 @@ impl StatusLog {
         self.lock().tasks.get(name).cloned().unwrap_or_default()
     }
 
+    /// Connectors (task `None`) and tasks whose last status names `worker_id` in an
+    /// active state (RUNNING, PAUSED, FAILED or RESTARTING), with that status.
+    pub fn held_by(&self, worker_id: &str) -> Vec<(String, Option<u32>, StatusRecord)> {
+        let active = |r: &StatusRecord| {
+            r.worker_id == worker_id
+                && matches!(
+                    r.state,
+                    State::Running | State::Paused | State::Failed | State::Restarting
+                )
+        };
+        let cache = self.lock();
+        let connectors = cache
+            .connectors
+            .iter()
+            .filter(|(_, r)| active(r))
+            .map(|(c, r)| (c.clone(), None, r.clone()));
+        let tasks = cache.tasks.iter().flat_map(|(c, tasks)| {
+            tasks
+                .iter()
+                .filter(|(_, r)| active(r))
+                .map(|(t, r)| (c.clone(), Some(*t), r.clone()))
+        });
+        connectors.chain(tasks).collect()
+    }
+
     /// Every connector with a status.
     pub fn connectors(&self) -> Vec<String> {
         self.lock().connectors.keys().cloned().collect()
@@ -402,11 +427,14 @@ impl StatusCache {
         };
         let tasks = self.tasks.entry(connector).or_default();
         // During quick rebalances a worker may report UNASSIGNED for a task another
-        // worker already runs in the same or a newer generation: keep RUNNING.
+        // worker already runs in the same or a newer generation: keep RUNNING. A
+        // worker's own UNASSIGNED always replaces its own RUNNING.
         if rec.state == State::Unassigned
-            && tasks
-                .get(&task)
-                .is_some_and(|k| k.state == State::Running && k.generation >= rec.generation)
+            && tasks.get(&task).is_some_and(|k| {
+                k.state == State::Running
+                    && k.generation >= rec.generation
+                    && k.worker_id != rec.worker_id
+            })
         {
             tracing::trace!(key, "ignoring stale UNASSIGNED status");
             return;
@@ -519,6 +547,16 @@ mod tests {
             Some(encode(&rec(State::Unassigned, "b", 2))),
         ));
         assert_eq!(cache.tasks["my-conn"][&0], rec(State::Unassigned, "b", 2));
+        // A worker's own UNASSIGNED replaces its own RUNNING, whatever the generation.
+        cache.apply(&record(
+            "status-task-my-conn-0",
+            Some(encode(&rec(State::Running, "c", 7))),
+        ));
+        cache.apply(&record(
+            "status-task-my-conn-0",
+            Some(encode(&rec(State::Unassigned, "c", 7))),
+        ));
+        assert_eq!(cache.tasks["my-conn"][&0], rec(State::Unassigned, "c", 7));
         // Task tombstone.
         cache.apply(&record("status-task-my-conn-1", None));
         assert_eq!(cache.tasks["my-conn"].len(), 1);
