@@ -658,7 +658,6 @@ fn a_cluster_spreads_work_survives_failures_and_keeps_state() {
 }
 
 #[test]
-#[ignore = "flaky on Tansu 0.6.0: a leader elected during the delay runs a round without the returning worker and takes its work too; see the issue note"]
 fn a_returning_worker_gets_its_work_back_within_the_delay() {
     let _serial = serial();
     let mut cluster = Cluster::start(2, 30_000);

@@ -117,6 +117,11 @@ impl AssignorState {
     pub fn allocation(&self) -> &BTreeMap<String, Assignment> {
         &self.allocation
     }
+
+    /// Whether `member` was in the previous round.
+    pub fn knows(&self, member: &str) -> bool {
+        self.members.contains_key(member)
+    }
 }
 
 /// The result of one assignment round.

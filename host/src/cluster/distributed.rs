@@ -1131,6 +1131,51 @@ pub fn sign(key: &[u8], body: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
+/// Two members with one url are one worker: only one process can listen there.
+/// The older member is a process that died (or a membership this worker gave up
+/// when it rejoined as a new member) whose session has not expired yet; a
+/// coordinator without a join barrier (Tansu 0.6) still lists it. Keeping it would
+/// balance the restarted worker as if it were an extra one and keep its old work on
+/// the dead member. Left out, the old member counts as departed, and the assignor
+/// gives its work back to the member at its url.
+///
+/// The older one is the member the leader saw in its last round (`known`), when it
+/// saw only one of them; a leader without that memory cannot tell, and keeps both.
+fn without_replaced_members(
+    members: &[(String, WorkerState)],
+    known: impl Fn(&str) -> bool,
+) -> Vec<(String, WorkerState)> {
+    let mut by_url: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, (_, worker)) in members.iter().enumerate() {
+        by_url.entry(worker.url.as_str()).or_default().push(i);
+    }
+    let mut dropped = BTreeSet::new();
+    for (url, indexes) in by_url {
+        let fresh: Vec<usize> = indexes
+            .iter()
+            .copied()
+            .filter(|i| !known(&members[*i].0))
+            .collect();
+        if indexes.len() < 2 || fresh.len() != 1 {
+            continue;
+        }
+        for older in indexes.into_iter().filter(|i| *i != fresh[0]) {
+            tracing::info!(
+                url,
+                member = %members[older].0,
+                "two members share a url; leaving out the older one, which no longer runs"
+            );
+            dropped.insert(older);
+        }
+    }
+    members
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !dropped.contains(i))
+        .map(|(_, m)| m.clone())
+        .collect()
+}
+
 fn not_found(name: &str) -> HerderError {
     HerderError::NotFound(format!("Connector {name} not found"))
 }
@@ -1212,6 +1257,7 @@ impl GroupListener for DistributedHerder {
         generation: i32,
         members: &[(String, WorkerState)],
     ) -> BTreeMap<String, Assignment> {
+        let members = &without_replaced_members(members, |id| lock(&self.assignor).knows(id));
         let max_offset = members
             .iter()
             .map(|(_, s)| s.config_offset)
@@ -1753,6 +1799,40 @@ fn record_json(record: &StatusRecord) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_restarted_worker_replaces_its_old_member() {
+        let member = |id: &str, url: &str| {
+            (
+                id.to_string(),
+                WorkerState {
+                    url: url.to_string(),
+                    config_offset: 0,
+                    allocation: None,
+                },
+            )
+        };
+        let ids = |members: Vec<(String, WorkerState)>| -> Vec<String> {
+            members.into_iter().map(|(id, _)| id).collect()
+        };
+        let members = vec![
+            member("a", "http://w1/"),
+            member("old", "http://w2/"),
+            member("new", "http://w2/"),
+        ];
+        // The leader saw `a` and `old` last round: `new` is w2 restarted.
+        let known = |id: &str| id == "a" || id == "old";
+        assert_eq!(ids(without_replaced_members(&members, known)), ["a", "new"]);
+        // A leader that saw neither (or both) cannot tell: both stay.
+        assert_eq!(
+            ids(without_replaced_members(&members, |id| id == "a")).len(),
+            3
+        );
+        assert_eq!(ids(without_replaced_members(&members, |_| true)).len(), 3);
+        // Distinct urls are never touched.
+        let distinct = vec![member("a", "http://w1/"), member("b", "http://w2/")];
+        assert_eq!(ids(without_replaced_members(&distinct, |_| false)).len(), 2);
+    }
 
     #[test]
     fn signatures_are_base64_hmac_sha256() {
