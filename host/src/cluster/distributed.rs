@@ -231,11 +231,7 @@ impl DistributedHerder {
                 worker_id: self.worker_id.clone(),
                 generation: stale.generation,
             };
-            let result = match task {
-                None => self.statuses.put_connector(&connector, &record),
-                Some(t) => self.statuses.put_task(&connector, t, &record),
-            };
-            match result {
+            match self.statuses.put(&connector, task, &record) {
                 Ok(()) => tracing::info!(
                     connector,
                     ?task,
@@ -668,11 +664,7 @@ impl DistributedHerder {
         if !safe {
             return;
         }
-        let result = match task {
-            None => self.statuses.put_connector(connector, &record),
-            Some(t) => self.statuses.put_task(connector, t, &record),
-        };
-        if let Err(error) = result {
+        if let Err(error) = self.statuses.put(connector, task, &record) {
             tracing::warn!(connector, ?task, "cannot write status: {error}");
         }
     }
@@ -1340,11 +1332,8 @@ impl GroupListener for DistributedHerder {
             .collect();
         let runs = |record: Option<StatusRecord>| -> Option<usize> {
             let record = record?;
-            let active = matches!(
-                record.state,
-                State::Running | State::Paused | State::Failed | State::Restarting
-            );
-            active
+            record
+                .is_active()
                 .then(|| by_worker.get(&record.worker_id).copied())
                 .flatten()
         };

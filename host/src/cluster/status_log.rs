@@ -31,6 +31,16 @@ pub struct StatusRecord {
     pub generation: i32,
 }
 
+impl StatusRecord {
+    /// RUNNING, PAUSED, FAILED or RESTARTING: the named worker holds this work.
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self.state,
+            State::Running | State::Paused | State::Failed | State::Restarting
+        )
+    }
+}
+
 /// The status topic and the statuses read from it.
 pub struct StatusLog {
     log: KafkaLog,
@@ -87,6 +97,14 @@ impl StatusLog {
             &format!("{TASK_STATUS_PREFIX}{name}-{task}"),
             Some(&encode(rec)),
         )
+    }
+
+    /// The connector's status (`task` None) or one of its tasks'.
+    pub fn put(&self, name: &str, task: Option<u32>, rec: &StatusRecord) -> Result<(), LogError> {
+        match task {
+            None => self.put_connector(name, rec),
+            Some(t) => self.put_task(name, t, rec),
+        }
     }
 
     /// Kafka Connect's `putSafe`: writes only if nothing is known for the connector,
@@ -158,13 +176,7 @@ impl StatusLog {
     /// Connectors (task `None`) and tasks whose last status names `worker_id` in an
     /// active state (RUNNING, PAUSED, FAILED or RESTARTING), with that status.
     pub fn held_by(&self, worker_id: &str) -> Vec<(String, Option<u32>, StatusRecord)> {
-        let active = |r: &StatusRecord| {
-            r.worker_id == worker_id
-                && matches!(
-                    r.state,
-                    State::Running | State::Paused | State::Failed | State::Restarting
-                )
-        };
+        let active = |r: &StatusRecord| r.worker_id == worker_id && r.is_active();
         let cache = self.lock();
         let connectors = cache
             .connectors
