@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Ferry quickstart: builds everything, starts a Tansu broker and a standalone Ferry
-# worker in a temp dir, and copies a file through Kafka:
+# Ferry quickstart: builds everything, starts a single-node Apache Kafka 4.4.0 broker
+# (KRaft) and a standalone Ferry worker in a temp dir, and copies a file through Kafka:
 #   input.txt → file-source → topic "demo-lines" → file-sink → output.txt
+# Set BOOTSTRAP=host:port to use an existing broker instead of starting one.
 # Set KEEP=1 to keep the temp dir (configs, logs, files) afterwards.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,6 +26,13 @@ cleanup() {
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
+    # Closing fd 4 stops the broker we started (see below); wait for it to go.
+    if [[ -f "$WORK/kafka/broker.pid" ]]; then
+        exec 4>&- || true
+        local broker
+        broker=$(cat "$WORK/kafka/broker.pid")
+        for _ in $(seq 1 100); do kill -0 "$broker" 2>/dev/null || break; sleep 0.1; done
+    fi
     if [[ "${KEEP:-0}" == 1 ]]; then
         say "kept $WORK"
     else
@@ -36,7 +44,7 @@ trap 'exit 130' INT TERM
 
 fail() {
     say "FAILED: $*"
-    for log in "$WORK"/tansu.log "$WORK"/ferry.log; do
+    for log in "$WORK"/kafka.log "$WORK"/ferry.log; do
         [[ -f "$log" ]] && { echo "----- $(basename "$log") (last 30 lines)"; tail -n 30 "$log"; }
     done
     exit 1
@@ -45,27 +53,33 @@ fail() {
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-KAFKA_PORT=$(free_port)
 REST_PORT=$(free_port)
-BROKER="tcp://127.0.0.1:$KAFKA_PORT"
 REST="http://127.0.0.1:$REST_PORT"
+topics() { bash scripts/kafka/run-class.sh org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" "$@"; }
 
-say "starting Tansu (Kafka API on 127.0.0.1:$KAFKA_PORT, sqlite storage) in $WORK"
-(cd "$WORK" && exec tansu broker --listener-url "$BROKER" --advertised-listener-url "$BROKER" \
-    --storage-engine sqlite://tansu.db >tansu.log 2>&1) &
-pids+=($!)
-for _ in $(seq 1 120); do
-    tansu topic list --broker "$BROKER" >/dev/null 2>&1 && break
-    sleep 0.5
-done
-tansu topic list --broker "$BROKER" >/dev/null 2>&1 || fail "Tansu did not come up"
-tansu topic create demo-lines --partitions 1 --broker "$BROKER" >/dev/null ||
+if [[ -z "${BOOTSTRAP:-}" ]]; then
+    KAFKA_PORT=$(free_port)
+    BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+    say "starting Apache Kafka 4.4.0 (KRaft, single node) on $BOOTSTRAP in $WORK/kafka"
+    # The broker reads this script's fd 4 as its stdin: when this script ends, however
+    # it ends, the pipe closes and broker.sh kills the broker.
+    exec 4> >(exec bash scripts/kafka/broker.sh "$WORK/kafka" "$KAFKA_PORT" "$(free_port)" \
+        >"$WORK/kafka.log" 2>&1)
+    for _ in $(seq 1 120); do
+        topics --list >/dev/null 2>&1 && break
+        sleep 0.5
+    done
+else
+    say "using the broker at $BOOTSTRAP"
+fi
+topics --list >/dev/null 2>&1 || fail "no Kafka broker answers at $BOOTSTRAP"
+topics --create --if-not-exists --topic demo-lines --partitions 1 >/dev/null 2>&1 ||
     fail "could not create topic demo-lines"
 
 # Input, worker and connector configs: Kafka Connect's own property names.
 for i in $(seq 1 "$LINES"); do echo "Hello from Ferry, line $i of $LINES"; done >"$WORK/input.txt"
 cat >"$WORK/worker.properties" <<PROPS
-bootstrap.servers=127.0.0.1:$KAFKA_PORT
+bootstrap.servers=$BOOTSTRAP
 listeners=$REST
 plugin.path=$ROOT/build/plugins
 key.converter=string-converter
@@ -95,7 +109,7 @@ say "starting: ferry standalone worker.properties source.properties sink.propert
 pids+=($!)
 for _ in $(seq 1 600); do
     curl -sf "$REST/" >/dev/null 2>&1 && break
-    kill -0 "${pids[1]}" 2>/dev/null || fail "ferry exited"
+    kill -0 "${pids[0]}" 2>/dev/null || fail "ferry exited"
     sleep 0.5
 done
 curl -sf "$REST/" >/dev/null || fail "ferry's REST API did not come up"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing Ferry needs beyond the Rust toolchain:
 #   - the wasm32-wasip2 target (plugins are WebAssembly components),
-#   - Tansu 0.6.0, the Kafka-compatible broker the tests and demo run against,
+#   - Apache Kafka 4.4.0 (the broker the tests, demo and benchmark run) and Kafka
+#     Connect 4.4.0 (the benchmark's reference), resolved by Maven from
+#     scripts/kafka/pom.xml into build/kafka/libs,
 #   - componentize-py 0.25.1 (Python plugins) and, for the Python SDK tests, pytest,
 #     cbor2 (cross-checks the SDK's CBOR codec) and wasmtime (runs the built
 #     Python component in-process).
@@ -9,9 +11,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
-CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
 
-TANSU_VERSION=0.6.0
 COMPONENTIZE_PY_VERSION=0.25.1
 
 say() { echo "setup: $*" >&2; }
@@ -22,21 +22,37 @@ say() { echo "setup: $*" >&2; }
 targets=$(rustup target list --installed 2>/dev/null || true)
 if ! grep -qx wasm32-wasip2 <<<"$targets"; then
     say "adding the wasm32-wasip2 target"
-    rustup target add wasm32-wasip2
+    if ! rustup target add wasm32-wasip2; then
+        # Where rustup may not download, the project's shared folder carries the same
+        # standard library for rustc 1.95.0 (../shared/toolchain/README.md).
+        archive=../shared/toolchain/rust-std-1.95.0-wasm32-wasip2.tar.xz
+        rustc_version=$(rustc -V)
+        if [[ -f "$archive" && "$rustc_version" == "rustc 1.95.0 "* ]]; then
+            say "rustup refused the target: unpacking $archive into $(rustc --print sysroot)"
+            tar -xJf "$archive" -C "$(rustc --print sysroot)"
+        else
+            say "cannot install wasm32-wasip2: rustup refused and no $archive for $rustc_version"
+            exit 1
+        fi
+    fi
 fi
 
-# --- Tansu broker ------------------------------------------------------------------
-# The default feature set has no storage engine: build with dynostore (memory://) and
-# libsql (sqlite://). Takes several minutes once; cached in ~/.cargo/bin afterwards.
-tansu_version() { "$CARGO_BIN/tansu" --version 2>/dev/null || true; }
-if ! grep -qw "$TANSU_VERSION" <<<"$(tansu_version)"; then
-    say "installing tansu $TANSU_VERSION (cargo install, several minutes)"
-    cargo install tansu --version "$TANSU_VERSION" --locked \
-        --no-default-features --features dynostore,libsql
-    grep -qw "$TANSU_VERSION" <<<"$(tansu_version)" || {
-        say "tansu $TANSU_VERSION did not install into $CARGO_BIN"
-        exit 1
-    }
+# --- Apache Kafka 4.4.0 and Kafka Connect 4.4.0 ---------------------------------------
+# scripts/kafka/pom.xml pins the broker and Kafka Connect; Maven resolves them (its
+# local repository caches the downloads) into build/kafka/libs, which the stamp ties
+# to the pom's content so a changed pom resolves again.
+KAFKA_LIBS=build/kafka/libs
+pom_hash=$(sha256sum scripts/kafka/pom.xml | cut -d' ' -f1)
+if [[ "$(cat "$KAFKA_LIBS/.pom-sha256" 2>/dev/null || true)" != "$pom_hash" ]]; then
+    command -v mvn >/dev/null || { say "Maven (mvn) is needed to resolve Apache Kafka"; exit 1; }
+    command -v java >/dev/null || { say "Java 17+ is needed to run Apache Kafka"; exit 1; }
+    say "resolving Apache Kafka 4.4.0 and Kafka Connect 4.4.0 with Maven into $KAFKA_LIBS"
+    rm -rf "$KAFKA_LIBS.tmp"
+    mvn -q -B -Dstyle.color=never -f scripts/kafka/pom.xml dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$PWD/$KAFKA_LIBS.tmp" >&2
+    rm -rf "$KAFKA_LIBS"
+    mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS"
+    echo "$pom_hash" >"$KAFKA_LIBS/.pom-sha256"
 fi
 
 # --- Python tooling ----------------------------------------------------------------

@@ -1,9 +1,11 @@
-//! A Tansu broker per test, plus the Kafka client helpers tests need.
+//! Apache Kafka brokers for the tests (one shared per test binary, or a test's own),
+//! plus the Kafka client helpers tests need.
 
 use std::collections::BTreeMap;
-use std::fs::File;
+use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -18,96 +20,107 @@ use rdkafka::{Offset, TopicPartitionList};
 use tempfile::TempDir;
 
 use crate::files::unique_name;
-use crate::paths::{free_port, tansu_bin};
+use crate::paths::{free_port, repo_root};
 use crate::wait::{wait_for, wait_until};
 
 /// How long a freshly started broker may take to answer metadata requests.
-const BROKER_START_TIMEOUT: Duration = Duration::from_secs(60);
+const BROKER_START_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// Where the broker keeps its data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Storage {
-    /// `sqlite://tansu.db` in the broker's temp dir: what tests use (design.md).
-    Sqlite,
-    /// `memory://tansu/`: much faster ingest, for benchmarks.
-    Memory,
-}
+/// How long a stopping broker may take to exit once killed.
+const BROKER_STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A Tansu broker on a free 127.0.0.1 port, in its own temp dir; killed on drop.
+/// A single-node Apache Kafka 4.4.0 broker (KRaft, combined broker + controller) on
+/// free 127.0.0.1 ports, in its own temp dir, started by `scripts/kafka/broker.sh`.
+///
+/// Tests that never kill, freeze or restart the broker share one per test binary
+/// ([`Broker::shared`]), with their own topic, group and connector names; the others
+/// start their own ([`Broker::start`]), which is killed on drop.
 pub struct Broker {
-    child: Child,
+    /// The `broker.sh` process; it exits when the JVM does. `None` while killed.
+    child: Option<Child>,
+    /// Closing it (drop) makes `broker.sh` kill the JVM: the broker never outlives
+    /// the test process, whatever way that process ends.
+    stdin: Option<ChildStdin>,
     port: u16,
+    controller_port: u16,
     log: PathBuf,
+    /// Whether the temp dir is removed by `broker.sh` itself (the shared broker, which
+    /// is never dropped) rather than by [`TempDir`] on drop.
+    shared: bool,
     // Dropped last: the broker's files.
     dir: TempDir,
 }
 
 impl Broker {
-    /// Starts a broker with sqlite storage and waits until it answers metadata requests.
+    /// Starts a broker of this test's own and waits until it answers metadata
+    /// requests. Retries on other ports if the chosen ones were taken meanwhile.
     pub fn start() -> Broker {
-        Self::start_with(Storage::Sqlite)
+        Self::start_retrying(false)
     }
 
-    /// Starts a broker with the given storage and waits until it answers metadata
-    /// requests. Retries on another port if the chosen one was taken meanwhile.
-    pub fn start_with(storage: Storage) -> Broker {
+    /// The broker shared by every test of this test binary that does not kill, freeze
+    /// or restart it: started on first use, stopped when the test process exits.
+    pub fn shared() -> &'static Broker {
+        static SHARED: OnceLock<Broker> = OnceLock::new();
+        SHARED.get_or_init(|| Self::start_retrying(true))
+    }
+
+    fn start_retrying(shared: bool) -> Broker {
         let mut last_error = String::new();
         for _attempt in 0..3 {
-            match Self::try_start(storage) {
+            match Self::try_start(shared) {
                 Ok(broker) => return broker,
                 Err(e) => last_error = e,
             }
         }
-        panic!("Tansu broker did not start (3 attempts); last attempt:\n{last_error}");
+        panic!("Kafka broker did not start (3 attempts); last attempt:\n{last_error}");
     }
 
-    fn try_start(storage: Storage) -> Result<Broker, String> {
+    fn try_start(shared: bool) -> Result<Broker, String> {
         let dir = tempfile::Builder::new()
-            .prefix("ferry-tansu-")
+            .prefix("ferry-kafka-")
             .tempdir()
             .map_err(|e| format!("create broker temp dir: {e}"))?;
-        let port = free_port();
-        let log = dir.path().join("tansu.log");
-        let out = File::create(&log).map_err(|e| format!("create {}: {e}", log.display()))?;
+        let mut broker = Broker {
+            child: None,
+            stdin: None,
+            port: free_port(),
+            controller_port: free_port(),
+            log: dir.path().join("broker.log"),
+            shared,
+            dir,
+        };
+        broker.spawn()?;
+        broker.wait_ready()?;
+        Ok(broker)
+    }
+
+    /// Runs `broker.sh` on this broker's dir and ports (formatting the dir the first
+    /// time), appending to its log.
+    fn spawn(&mut self) -> Result<(), String> {
+        let out = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .map_err(|e| format!("open {}: {e}", self.log.display()))?;
         let err = out
             .try_clone()
             .map_err(|e| format!("clone log handle: {e}"))?;
-        let url = format!("tcp://127.0.0.1:{port}");
-        let storage_url = match storage {
-            Storage::Sqlite => "sqlite://tansu.db",
-            Storage::Memory => "memory://tansu/",
-        };
-        let bin = tansu_bin();
-        let child = Command::new(&bin)
-            .arg("broker")
-            .args(["--listener-url", &url])
-            .args(["--advertised-listener-url", &url])
-            .args(["--storage-engine", storage_url])
-            .current_dir(dir.path())
-            .env(
-                "RUST_LOG",
-                std::env::var("TANSU_LOG").unwrap_or("warn".into()),
-            )
-            .env_remove("SCHEMA_REGISTRY")
-            .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-            .stdin(Stdio::null())
+        let script = kafka_script("broker.sh");
+        let mut child = Command::new("bash")
+            .arg(&script)
+            .arg(self.dir.path())
+            .arg(self.port.to_string())
+            .arg(self.controller_port.to_string())
+            .env("REMOVE_ON_EXIT", if self.shared { "1" } else { "0" })
+            .stdin(Stdio::piped())
             .stdout(out)
             .stderr(err)
             .spawn()
-            .map_err(|e| {
-                format!(
-                    "spawn {} (install it with scripts/setup.sh): {e}",
-                    bin.display()
-                )
-            })?;
-        let mut broker = Broker {
-            child,
-            port,
-            log,
-            dir,
-        };
-        broker.wait_ready()?;
-        Ok(broker)
+            .map_err(|e| format!("spawn bash {}: {e}", script.display()))?;
+        self.stdin = child.stdin.take();
+        self.child = Some(child);
+        Ok(())
     }
 
     fn wait_ready(&mut self) -> Result<(), String> {
@@ -117,9 +130,10 @@ impl Broker {
             .map_err(|e| format!("create metadata client: {e}"))?;
         let deadline = Instant::now() + BROKER_START_TIMEOUT;
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
                 return Err(format!(
-                    "Tansu exited with {status} during startup; log:\n{}",
+                    "the Kafka broker exited with {status} during startup (run \
+                     scripts/setup.sh if its jars are missing); log:\n{}",
                     self.log_tail(60)
                 ));
             }
@@ -130,13 +144,72 @@ impl Broker {
             }
             if Instant::now() >= deadline {
                 return Err(format!(
-                    "Tansu on port {} did not answer metadata within {BROKER_START_TIMEOUT:?}; \
-                     log:\n{}",
+                    "the Kafka broker on port {} did not answer metadata within \
+                     {BROKER_START_TIMEOUT:?}; log:\n{}",
                     self.port,
                     self.log_tail(60)
                 ));
             }
             std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The broker JVM's pid, as `broker.sh` wrote it.
+    fn jvm_pid(&self) -> Option<String> {
+        std::fs::read_to_string(self.dir.path().join("broker.pid"))
+            .ok()
+            .map(|pid| pid.trim().to_owned())
+    }
+
+    fn signal(&self, signal: &str) {
+        let pid = self
+            .jvm_pid()
+            .unwrap_or_else(|| panic!("no broker.pid in {}", self.dir.path().display()));
+        let status = Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .unwrap_or_else(|e| panic!("kill {signal} {pid}: {e}"));
+        assert!(status.success(), "kill {signal} {pid} failed: {status}");
+    }
+
+    /// Freezes the broker (SIGSTOP): its sockets stay open and nothing answers, as a
+    /// broker in a long GC pause or on a stalled host.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a frozen broker run again (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    /// Kills the broker (`kill -9`) and waits until it is gone. Its data stays for
+    /// [`Broker::restart`].
+    pub fn kill(&mut self) {
+        assert!(!self.shared, "the shared broker is never killed");
+        self.signal("-9");
+        self.reap();
+    }
+
+    /// Starts a killed broker again on the same ports and data, and waits until it
+    /// answers metadata requests.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "restart() needs a killed broker");
+        self.spawn()
+            .and_then(|()| self.wait_ready())
+            .unwrap_or_else(|e| panic!("restart the Kafka broker: {e}"));
+    }
+
+    /// Closes `broker.sh`'s stdin (it kills the JVM) and waits for it to exit.
+    fn reap(&mut self) {
+        self.stdin = None;
+        if let Some(mut child) = self.child.take() {
+            let deadline = Instant::now() + BROKER_STOP_TIMEOUT;
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 
@@ -198,10 +271,13 @@ impl Broker {
 
     /// The number of partitions of `topic`, if the broker knows it.
     pub fn partition_count(&self, topic: &str) -> Option<usize> {
+        self.partition_count_within(topic, Duration::from_secs(5))
+    }
+
+    /// [`Broker::partition_count`], giving up after `timeout`.
+    pub fn partition_count_within(&self, topic: &str, timeout: Duration) -> Option<usize> {
         let consumer: BaseConsumer = self.client_config().create().ok()?;
-        let metadata = consumer
-            .fetch_metadata(Some(topic), Duration::from_secs(5))
-            .ok()?;
+        let metadata = consumer.fetch_metadata(Some(topic), timeout).ok()?;
         let found = metadata.topics().iter().find(|t| t.name() == topic)?;
         if found.error().is_some() || found.partitions().is_empty() {
             return None;
@@ -276,8 +352,6 @@ impl Broker {
     }
 
     /// The number of records in `topic` (sum of high - low watermarks), if known.
-    /// Sqlite storage only: Tansu 0.6.0's `memory://` engine reports watermarks per
-    /// batch, not per record.
     pub fn record_count(&self, topic: &str) -> Option<i64> {
         let partitions = self.partition_count(topic)?;
         let consumer: BaseConsumer = self.client_config().create().ok()?;
@@ -359,14 +433,18 @@ impl Drop for Broker {
     fn drop(&mut self) {
         if std::thread::panicking() {
             eprintln!(
-                "----- Tansu log ({}), last 40 lines -----\n{}\n----- end of Tansu log -----",
+                "----- Kafka broker log ({}), last 40 lines -----\n{}\n----- end of broker log -----",
                 self.log.display(),
                 self.log_tail(40)
             );
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.reap();
     }
+}
+
+/// A script of `scripts/kafka/`.
+fn kafka_script(name: &str) -> PathBuf {
+    repo_root().join("scripts").join("kafka").join(name)
 }
 
 /// The last `lines` lines of a text file (lossy UTF-8), or a note why not.

@@ -1,4 +1,4 @@
-//! Test harness for Ferry's end-to-end tests: a real broker (Tansu), real `ferry`
+//! Test harness for Ferry's end-to-end tests: a real Apache Kafka broker, real `ferry`
 //! worker processes and the real plugins from `build/`.
 //!
 //! Everything here is test-support code: it panics with a descriptive message when the
@@ -6,7 +6,9 @@
 //! start), so tests read as straight-line scenarios.
 //!
 //! Rules every test follows:
-//! - its own broker ([`Broker::start`]), topics, REST port and temp dirs;
+//! - its own topics, group and connector names, REST port and temp dirs, on the broker
+//!   its test binary shares ([`Broker::shared`]), or on a broker of its own
+//!   ([`Broker::start`]) when it kills, freezes or restarts the broker;
 //! - no fixed sleeps: poll with [`wait_until`] / [`wait_for`] against a deadline;
 //! - worker and broker logs are printed when a test panics while they are alive.
 
@@ -18,14 +20,14 @@ mod rest;
 mod wait;
 mod worker;
 
-pub use broker::{Broker, Storage};
+pub use broker::Broker;
 pub use connectors::{Config, config_map, file_sink_config, file_source_config, with, without};
 pub use files::{
     XorShift, append_lines, connector_json, read_lines, report, unique_name, write_json,
     write_lines, write_properties,
 };
 pub use paths::{
-    ferry_bin, free_port, plugin_cache_dir, plugins_dir, repo_root, tansu_bin, target_dir,
+    ferry_bin, free_port, plugin_cache_dir, plugins_dir, repo_root, target_dir,
     test_plugins_dir,
 };
 pub use rest::{Rest, assert_error, validation_errors};

@@ -42,24 +42,6 @@ pub fn ferry_bin() -> PathBuf {
     bin
 }
 
-/// The Tansu broker binary: `$TANSU_BIN`, else `$CARGO_HOME/bin/tansu` (default
-/// `~/.cargo/bin/tansu`), else `tansu` from `PATH`.
-pub fn tansu_bin() -> PathBuf {
-    if let Some(bin) = std::env::var_os("TANSU_BIN") {
-        return PathBuf::from(bin);
-    }
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
-    if let Some(home) = cargo_home {
-        let bin = home.join("bin").join("tansu");
-        if bin.is_file() {
-            return bin;
-        }
-    }
-    PathBuf::from("tansu")
-}
-
 /// `build/plugins`: the first-party plugins (`scripts/build-plugins.sh` fills it).
 pub fn plugins_dir() -> PathBuf {
     let dir = repo_root().join("build").join("plugins");

@@ -101,7 +101,7 @@ fn settled_count(broker: &Broker, topic: &str) -> i64 {
 }
 
 fn chaos_scenario(mode: &str, overrides: &[(&'static str, &str)]) {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let healthy_topic = unique_name("healthy");
     let chaos_topic = unique_name("chaos");

@@ -8,7 +8,7 @@ use ferry_tests::{
 
 #[test]
 fn bad_sandbox_and_membership_values_are_reported_on_their_keys() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let topic = unique_name("cfg");
     broker.create_topic(&topic, 1);

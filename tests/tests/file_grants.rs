@@ -9,7 +9,7 @@ use ferry_tests::{Broker, Worker, unique_name, with_test_plugins, worker_props, 
 
 #[test]
 fn a_file_grant_opens_that_file_and_nothing_else() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let allowed = data.path().join("allowed");
     std::fs::create_dir(&allowed).expect("allowed dir");

@@ -1,11 +1,11 @@
-//! The harness itself against a real Tansu broker (no ferry involved): if these fail,
+//! The harness itself against a real Apache Kafka broker (no ferry involved): if these fail,
 //! the end-to-end failures elsewhere are about the environment, not about Ferry.
 
 use std::time::Duration;
 
-use ferry_tests::{Broker, Storage, read_lines, unique_name, wait_until, write_lines};
+use ferry_tests::{Broker, read_lines, unique_name, wait_until, write_lines};
 
-fn round_trip(broker: &Broker, storage: Storage) {
+fn round_trip(broker: &Broker) {
     let topic = unique_name("harness");
     broker.create_topic(&topic, 3);
     assert_eq!(
@@ -16,11 +16,9 @@ fn round_trip(broker: &Broker, storage: Storage) {
 
     let values: Vec<String> = (0..500).map(|i| format!("value {i}")).collect();
     broker.produce(&topic, &values);
-    // Tansu 0.6.0's memory:// engine reports high watermarks per batch, not per record.
     assert!(
-        storage == Storage::Memory
-            || wait_until(Duration::from_secs(30), || broker.record_count(&topic)
-                == Some(500)),
+        wait_until(Duration::from_secs(30), || broker.record_count(&topic)
+            == Some(500)),
         "watermarks count 500 records, got {:?}",
         broker.record_count(&topic)
     );
@@ -34,19 +32,44 @@ fn round_trip(broker: &Broker, storage: Storage) {
 }
 
 #[test]
-fn sqlite_broker_creates_topics_and_round_trips_records() {
-    let broker = Broker::start();
-    round_trip(&broker, Storage::Sqlite);
+fn shared_broker_creates_topics_and_round_trips_records() {
+    let broker = Broker::shared();
+    round_trip(broker);
     assert!(
         broker.cluster_id().is_some_and(|id| !id.is_empty()),
         "the broker reports a cluster id"
     );
 }
 
+/// A test's own broker survives a freeze and a `kill -9` + restart with its data.
 #[test]
-fn memory_broker_round_trips_records() {
-    let broker = Broker::start_with(Storage::Memory);
-    round_trip(&broker, Storage::Memory);
+fn own_broker_freezes_restarts_and_keeps_its_data() {
+    let mut broker = Broker::start();
+    round_trip(&broker);
+    let topic = unique_name("restart");
+    broker.create_topic(&topic, 1);
+    broker.produce(&topic, &["before"]);
+
+    broker.freeze();
+    assert!(
+        broker.partition_count_within(&topic, Duration::from_secs(2)).is_none(),
+        "a frozen broker answers no metadata request"
+    );
+    broker.thaw();
+    assert!(
+        wait_until(Duration::from_secs(30), || broker.partition_count(&topic) == Some(1)),
+        "a thawed broker answers again"
+    );
+
+    broker.kill();
+    broker.restart();
+    broker.produce(&topic, &["after"]);
+    let got = broker.consume_all(&topic, 2, Duration::from_secs(60));
+    assert_eq!(
+        got,
+        [b"before".to_vec(), b"after".to_vec()],
+        "a record produced before the kill is still there after the restart"
+    );
 }
 
 #[test]

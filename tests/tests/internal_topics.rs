@@ -27,7 +27,7 @@ fn worker(broker: &Broker) -> WorkerConfig {
         ("bootstrap.servers", broker.bootstrap_servers()),
         ("group.id", unique_name("internal-topics")),
         ("listeners", format!("http://127.0.0.1:{}", free_port())),
-        // Advertise 127.0.0.1 as Tansu does, never "localhost" (design.md).
+        // The test broker advertises 127.0.0.1, never "localhost" (design.md).
         ("producer.broker.address.family", "v4".to_string()),
         ("consumer.broker.address.family", "v4".to_string()),
         ("admin.broker.address.family", "v4".to_string()),
@@ -213,7 +213,7 @@ fn java_murmur2_matches_kafkas_test_vectors() {
 /// tombstones.
 #[test]
 fn config_topic_holds_kafka_connect_records_and_a_second_reader_agrees() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let topic = unique_name("connect-configs");
     let w = worker(&broker);
     let a = ConfigLog::open(&w, &topic, 1).expect("open config log");
@@ -339,7 +339,7 @@ fn config_topic_holds_kafka_connect_records_and_a_second_reader_agrees() {
 /// partitioner picks for their key, and read back by another worker's store.
 #[test]
 fn status_topic_holds_kafka_connect_records_in_java_partitions() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let topic = unique_name("connect-status");
     let partitions = 5;
     let a = StatusLog::open(&worker(&broker), &topic, partitions, 1).expect("open status log");
@@ -440,7 +440,7 @@ fn status_topic_holds_kafka_connect_records_in_java_partitions() {
 /// to another worker), keyed and valued as Kafka Connect does.
 #[test]
 fn offsets_round_trip_between_two_stores() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let topic = unique_name("connect-offsets");
     let partitions = 5;
     let a = KafkaOffsetStore::open(&worker(&broker), &topic, partitions, 1).expect("open a");
@@ -516,7 +516,7 @@ fn offsets_round_trip_between_two_stores() {
 /// more than one partition.
 #[test]
 fn unusable_existing_topics_are_refused() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let w = worker(&broker);
 
     let deleting = unique_name("connect-configs-delete");

@@ -23,7 +23,7 @@ fn json_values(config: Config, class: &str, schemas: bool) -> Config {
 
 #[test]
 fn json_converter_writes_and_reads_kafka_bytes() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let with_schemas = unique_name("json-on");
     let without_schemas = unique_name("json-off");

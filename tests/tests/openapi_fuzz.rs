@@ -7,7 +7,7 @@ use ferry_tests::{Broker, Worker, file_source_config, unique_name, worker_props,
 
 #[test]
 fn schemathesis_finds_no_server_errors_or_schema_violations() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
     // One real connector, so fuzzed requests also meet existing names.

@@ -65,7 +65,7 @@ fn first_difference(expected: &[u8], actual: &[u8]) -> String {
 #[test]
 fn file_to_topic_to_file_is_byte_identical_for_100k_lines() {
     const LINES: usize = 100_000;
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let topic = unique_name("copy");
     broker.create_topic(&topic, 1);
@@ -130,7 +130,7 @@ fn record_line(i: usize) -> String {
 fn kill_9_mid_stream_then_restart_loses_no_line() {
     const FIRST: usize = 60_000;
     const SECOND: usize = 40_000;
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let topic = unique_name("recover");
     broker.create_topic(&topic, 1);

@@ -11,7 +11,7 @@ use ferry_tests::{
 #[test]
 fn python_uppercase_transform_upper_cases_every_line() {
     const LINES: usize = 2000;
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let topic = unique_name("upper");
     broker.create_topic(&topic, 1);

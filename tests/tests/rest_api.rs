@@ -20,8 +20,8 @@ const FILE_SOURCE_ALIASES: [&str; 3] = [
 ];
 
 /// A broker, a data dir and a worker started without connectors.
-fn setup() -> (Broker, tempfile::TempDir, Worker) {
-    let broker = Broker::start();
+fn setup() -> (&'static Broker, tempfile::TempDir, Worker) {
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
     (broker, data, worker)
@@ -508,7 +508,7 @@ fn validate_reports_error_count_and_configs() {
 /// the plugin path does not stop the worker: it starts and serves the good plugins.
 #[test]
 fn corrupt_wasm_in_plugin_path_does_not_stop_startup() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let junk = tempfile::tempdir().expect("temp dir");
     let mut rng = XorShift::new(42);

@@ -23,14 +23,14 @@ fn strings(values: &[Vec<u8>]) -> Vec<String> {
 }
 
 struct Pair {
-    broker: Broker,
+    broker: &'static Broker,
     data: tempfile::TempDir,
     workers: [Worker; 2],
 }
 
 impl Pair {
     fn start() -> Pair {
-        let broker = Broker::start();
+        let broker = Broker::shared();
         let data = tempfile::tempdir().expect("temp dir");
         let group = unique_name("restcluster");
         let start =

@@ -44,7 +44,7 @@ fn wait_state(worker: &Worker, name: &str, state: &str) -> Value {
 /// data flows, a new config is picked up, and deleting both empties the list.
 #[test]
 fn kafka_rest_scenario_with_file_config_provider() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let secrets = data.path().join("secrets");
     fs::create_dir_all(&secrets).expect("secrets dir");
@@ -235,7 +235,7 @@ fn kafka_rest_scenario_with_file_config_provider() {
 /// source connector: read, refused unless STOPPED, altered, reset.
 #[test]
 fn stop_patch_and_source_offsets() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
     let rest = worker.rest();
@@ -374,7 +374,7 @@ fn stop_patch_and_source_offsets() {
 /// Sink offsets are the `connect-<c>` group's: read, validated, altered, reset.
 #[test]
 fn sink_offsets_through_the_consumer_group() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
     let rest = worker.rest();
@@ -464,7 +464,7 @@ fn sink_offsets_through_the_consumer_group() {
 /// KIP-745: every combination of `includeTasks` and `onlyFailed`.
 #[test]
 fn restart_combinations_follow_kip_745() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let worker = Worker::start_standalone(
         with_test_plugins(worker_props(&broker, &[data.path()])),
@@ -547,7 +547,7 @@ fn restart_combinations_follow_kip_745() {
 /// `/health`, loggers, plugin config definitions, topic tracking and `/openapi.json`.
 #[test]
 fn health_loggers_plugin_config_topics_and_openapi() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
     let rest = worker.rest();
@@ -670,7 +670,7 @@ fn health_loggers_plugin_config_topics_and_openapi() {
 /// `topic.tracking.enable=false` / `topic.tracking.allow.reset=false` → 403.
 #[test]
 fn topic_tracking_can_be_disabled() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let mut props = worker_props(&broker, &[data.path()]);
     props.insert("topic.tracking.allow.reset".into(), "false".into());
@@ -700,7 +700,7 @@ fn topic_tracking_can_be_disabled() {
 /// request timeout, and every other request keeps answering at once.
 #[test]
 fn a_stuck_plugin_call_never_hangs_the_rest_api() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let mut props = with_test_plugins(worker_props(&broker, &[data.path()]));
     props.insert("ferry.rest.request.timeout.ms".into(), "3000".into());

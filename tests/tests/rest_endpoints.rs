@@ -39,7 +39,7 @@ fn config_entry<'a>(validated: &'a Value, key: &str) -> &'a Value {
 /// validated per key; a body naming another connector plugin than the path is a 400.
 #[test]
 fn validate_covers_error_handling_keys_and_refuses_another_plugin() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
     let rest = worker.rest();
@@ -170,7 +170,7 @@ fn without_topics(config: ferry_tests::Config) -> ferry_tests::Config {
 /// sink and of null source partitions.
 #[test]
 fn created_paused_task_status_and_offsets_validation() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
     let rest = worker.rest();
@@ -348,7 +348,7 @@ fn created_paused_task_status_and_offsets_validation() {
 /// validation error, a 400 or the worker log.
 #[test]
 fn config_provider_values_flow_and_never_leak() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let secrets = data.path().join("secrets");
     fs::create_dir_all(&secrets).expect("secrets dir");
@@ -473,7 +473,7 @@ fn config_provider_values_flow_and_never_leak() {
 /// answer at once, and the restart itself answers 500 after the request timeout.
 #[test]
 fn reads_answer_while_a_restart_waits_on_a_stuck_plugin() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let mut props = with_test_plugins(worker_props(&broker, &[data.path()]));
     // The restart holds the connector for 5 s (the task shutdown timeout) and
@@ -571,7 +571,7 @@ fn task_states(status: &Value) -> Vec<String> {
 /// restarts, and a FAILED connector restarts under `onlyFailed=true`.
 #[test]
 fn restart_plans_pick_exactly_the_failed_instances() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let worker = Worker::start_standalone(
         with_test_plugins(worker_props(&broker, &[data.path()])),

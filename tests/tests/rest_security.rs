@@ -123,7 +123,7 @@ impl Pki {
 
 #[test]
 fn basic_auth_refuses_missing_and_wrong_credentials_and_admits_the_right_ones() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let mut props = worker_props(&broker, &[data.path()]);
     basic_auth_props(&mut props, &credentials(data.path()));
@@ -230,7 +230,7 @@ fn plaintext_passwords_and_a_missing_credentials_file_stop_the_worker() {
 
 #[test]
 fn tls_listener_answers_clients_that_trust_its_ca_only() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let pki = Pki::new();
     let mut props = worker_props(&broker, &[data.path()]);
@@ -289,7 +289,7 @@ fn trusting_client(pki: &Pki) -> reqwest::blocking::Client {
 /// through the internal endpoint (HMAC-signed, exempt from basic auth).
 #[test]
 fn cluster_with_tls_and_basic_auth_forwards_creates_and_shares_task_configs() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let pki = Pki::new();
     let users = credentials(data.path());

@@ -13,7 +13,7 @@ use ferry_tests::{
 const SECRET: &str = "top secret: must never reach Kafka";
 
 struct Setup {
-    broker: Broker,
+    broker: &'static Broker,
     worker: Worker,
     topic: String,
     allowed: PathBuf,
@@ -24,7 +24,7 @@ struct Setup {
 /// `root/allowed` is granted; `root/outside/secret.txt` and `root/allowed-evil/` (a
 /// sibling sharing the allowed dir's name as a string prefix) are not.
 fn setup() -> Setup {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let root = tempfile::tempdir().expect("temp dir");
     let allowed = root.path().join("allowed");
     let outside = root.path().join("outside");

@@ -15,7 +15,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 #[test]
 fn revoked_partitions_are_flushed_and_committed() {
-    let broker = Broker::start();
+    let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let prefix = unique_name("revoke");
     let first = format!("{prefix}-a");

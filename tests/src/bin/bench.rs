@@ -1,4 +1,4 @@
-//! Throughput benchmark (not a test): one Tansu broker on `memory://` storage, N lines
+//! Throughput benchmark (not a test): one Apache Kafka 4.4.0 broker, N lines
 //! copied file → topic → file twice:
 //!
 //! 1. a raw rdkafka pipe: produce the file's lines with `acks=all` while a consumer
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use ferry_tests::{
-    Broker, Storage, Worker, XorShift, file_sink_config, file_source_config, unique_name,
+    Broker, Worker, XorShift, file_sink_config, file_source_config, unique_name,
     wait_until, worker_props,
 };
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -37,13 +37,13 @@ const PIPE_TIMEOUT: Duration = Duration::from_secs(1800);
 
 fn main() -> Result<()> {
     let lines = parse_args()?;
-    let broker = Broker::start_with(Storage::Memory);
+    let broker = Broker::start();
     let dir = tempfile::Builder::new().prefix("ferry-bench-").tempdir()?;
     let input = dir.path().join("input.txt");
     generate(&input, lines)?;
     let input_bytes = fs::metadata(&input)?.len();
     eprintln!(
-        "bench: {lines} lines, {:.1} MB, broker {} (memory://)",
+        "bench: {lines} lines, {:.1} MB, Apache Kafka 4.4.0 broker {}",
         input_bytes as f64 / 1e6,
         broker.bootstrap_servers()
     );
@@ -71,7 +71,7 @@ fn main() -> Result<()> {
     let mbps = |d: Duration| input_bytes as f64 / 1e6 / d.as_secs_f64();
     println!();
     println!(
-        "Ferry benchmark: {lines} lines ({:.1} MB), one Tansu broker (memory://), {} cores",
+        "Ferry benchmark: {lines} lines ({:.1} MB), one Apache Kafka 4.4.0 broker, {} cores",
         input_bytes as f64 / 1e6,
         thread::available_parallelism().map_or(0, |n| n.get())
     );
