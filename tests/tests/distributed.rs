@@ -18,8 +18,9 @@ use serde_json::{Value, json};
 
 const SETTLE: Duration = Duration::from_secs(120);
 
-/// How long the sink may make no full catch-up before the drain restarts its tasks.
-const STALL: Duration = Duration::from_secs(60);
+/// A `kill -9`'d worker's work runs elsewhere within `session.timeout.ms` (6 s, see
+/// `distributed_props`) plus a rebalance round and task starts.
+const FAILOVER_BOUND: Duration = Duration::from_secs(6 + 9);
 
 /// The scenarios run one at a time: each runs a broker and three or four workers,
 /// and two clusters at once on a 2-core machine make rebalances slow enough to
@@ -358,29 +359,7 @@ fn drain(cluster: &mut Cluster, topic: &str) -> Seen {
             broker.partition_report(topic, "connect-vsink")
         )
     };
-    let (mut complete, mut seen) = caught_up(STALL);
-    if !complete {
-        // Tansu 0.6.0's consumer-group coordinator sometimes leaves a partition
-        // of `connect-vsink` unconsumed after members come and go (observed: one
-        // partition never fetched by any task instance, every task RUNNING), and
-        // nothing makes it rebalance again. Restarting the sink tasks (KIP-745) makes
-        // their consumers rejoin; every record must still arrive, and gaps are
-        // asserted by the callers. Reported, so a stall on a real Kafka shows up.
-        report(&format!(
-            "distributed: the sink stalled at {} of {total} records ({}); restarting its tasks",
-            seen.positions.len(),
-            diagnosis(&seen)
-        ));
-        let restarted = wait_until(SETTLE, || {
-            workers[first]
-                .rest()
-                .post_empty("/connectors/vsink/restart?includeTasks=true")
-                .0
-                == 202
-        });
-        assert!(restarted, "the sink tasks could not be restarted");
-        (complete, seen) = caught_up(SETTLE);
-    }
+    let (complete, seen) = caught_up(SETTLE);
     assert!(
         complete,
         "the sink saw {} of {total} records; {}; sink statuses: {:?}",
@@ -565,18 +544,14 @@ fn a_cluster_spreads_work_survives_failures_and_keeps_state() {
         .filter(|(id, owner)| after.get(*id) != Some(*owner))
         .map(|(id, _)| id.clone())
         .collect();
-    // A worker that drops out of the group (evicted, or rejoining as a new member)
-    // loses all its work, which then moves too; that is correct, so the bound holds
-    // only when no one dropped out. On Tansu workers drop out now and then under
-    // load on 2 cores; the assignor's own bound is unit-tested
-    // (`scale_up_moves_only_revoked_surplus`).
+    // 2 connectors + 6 tasks over 4 workers: the new worker's share is 2, and only
+    // that moves (KIP-415), as Kafka's own system tests assert.
     let dropouts = cluster.dropouts() - dropouts_before;
-    if dropouts == 0 {
-        assert!(
-            moved.len() <= 2,
-            "only the new worker's share moves: {moved:?}"
-        );
-    }
+    assert!(
+        moved.len() <= 2,
+        "only the new worker's share moves: {moved:?} ({dropouts} workers dropped out of the group)"
+    );
+    assert_eq!(dropouts, 0, "no worker drops out of the group on a scale-up");
     // Sink task instances each write a file of their own: a task that ends on the
     // same worker but has more files was stopped and started again meanwhile.
     let files_after = Seen::read(&cluster.out_dir()).files_per_task;
@@ -595,9 +570,10 @@ fn a_cluster_spreads_work_survives_failures_and_keeps_state() {
     cluster.workers[0].stop();
     cluster.wait_balanced(SETTLE);
 
-    // kill -9 with scheduled.rebalance.max.delay.ms=0: its work runs elsewhere. How
-    // soon is measured and reported (the README quotes it), not asserted: a timing
-    // bound belongs in a benchmark, and on 2 busy cores it varies a lot.
+    // kill -9 with scheduled.rebalance.max.delay.ms=0: its work runs elsewhere once
+    // the coordinator expires the dead member's session (6 s) and one round runs.
+    // The bound is generous for 2 busy cores; the measured time is reported (the
+    // README and the benchmark quote it).
     let victim = *cluster.running().last().expect("a running worker");
     let victim_id = worker_id(&cluster.workers[victim]);
     let killed = Instant::now();
@@ -613,6 +589,11 @@ fn a_cluster_spreads_work_survives_failures_and_keeps_state() {
         "distributed: failover after kill -9 (session.timeout.ms=6000) took {:.1} s",
         failover.as_secs_f64()
     ));
+    assert!(
+        failover <= FAILOVER_BOUND,
+        "failover after kill -9 took {failover:?}, more than session.timeout.ms + a few \
+         seconds ({FAILOVER_BOUND:?})"
+    );
     cluster.wait_balanced(SETTLE);
 
     // No gaps in any task's sequence after all of that.
@@ -739,11 +720,17 @@ fn bounce(hard: bool) {
     ));
     assert!(gaps.is_empty(), "gaps: {gaps:?}");
     assert_eq!(seen.seqnos.len(), 3);
-    // Duplicates are reported above, not asserted: clean stops hand every task over
-    // only after it stopped and committed, but Tansu 0.6.0 completes rounds without
-    // a join barrier, so a leader can see a member's metadata from before its last
-    // assignment and hand a running task to a second worker for a moment
-    // (observed: 0 to ~3% of records). Apache Kafka's coordinator does not allow that.
+    // A clean stop hands every task over only after it stopped, flushed and
+    // committed, and Kafka's coordinator runs every round with every member: nothing
+    // may be repeated, as Kafka's own bounce system test asserts. After kill -9,
+    // redelivery since the last commit is at-least-once's right.
+    if !hard {
+        assert_eq!(
+            duplicates, 0,
+            "clean bounces repeat nothing: {redelivered} redelivered to the sink, \
+             {reproduced} produced twice by the source"
+        );
+    }
 }
 
 #[test]

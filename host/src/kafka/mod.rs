@@ -19,11 +19,14 @@ pub fn producer_config(
     config
         .set("bootstrap.servers", &worker.bootstrap_servers)
         .set("client.id", client_id)
-        // Kafka Connect's source defaults: no record is lost once acked.
+        // Kafka Connect's source defaults (Worker.baseProducerConfigs): no record is
+        // lost once acked, none is reordered by a retry, and none is given up on by
+        // timeout: delivery.timeout.ms (librdkafka's message.timeout.ms) is
+        // Integer.MAX_VALUE, so a record waits out any broker outage.
         .set("acks", "all")
         .set("max.in.flight.requests.per.connection", "1")
         .set("linger.ms", "5")
-        .set("message.timeout.ms", "300000")
+        .set("message.timeout.ms", i32::MAX.to_string())
         .set("queue.buffering.max.messages", "200000");
     apply(&mut config, &worker.with_prefix("producer."));
     apply(&mut config, &strip_prefix(connector, "producer.override."));
@@ -145,13 +148,15 @@ mod tests {
     }
 
     #[test]
-    fn producers_wait_for_all_replicas() {
+    fn producers_wait_for_all_replicas_and_never_time_out_a_record() {
         let config = producer_config(
             &worker(&[("producer.key.serializer", "x")]),
             &BTreeMap::new(),
             "p",
         );
         assert_eq!(config.get("acks"), Some("all"));
+        assert_eq!(config.get("max.in.flight.requests.per.connection"), Some("1"));
+        assert_eq!(config.get("message.timeout.ms"), Some("2147483647"));
         assert_eq!(config.get("key.serializer"), None);
     }
 }

@@ -116,7 +116,6 @@ impl ConsumerContext for SinkContext {
 
 /// Runs a sink task until it is stopped or fails.
 pub fn run(args: TaskArgs) {
-    let services = args.services.clone();
     let connector = args.connector.clone();
     let ctx = PluginContext::new(connector.name.clone(), Some(args.task_id));
     let (task, mut pipeline) = match args.open_stages(&ctx, SinkTask::open) {
@@ -128,21 +127,90 @@ pub fn run(args: TaskArgs) {
         pending: BTreeMap::new(),
         failure: None,
     }));
+    let mut stalls = 0;
+    let outcome = loop {
+        let consumer = match subscribe(&args, &shared) {
+            Ok(consumer) => consumer,
+            Err(error) => return args.fail(error),
+        };
+        match run_loop(&args, &consumer, &shared, &mut pipeline) {
+            Ok(LoopEnd::Stopped) => break commit(&consumer, &shared),
+            Ok(LoopEnd::Stalled { diagnosis, progressed }) => {
+                stalls = if progressed { 1 } else { stalls + 1 };
+                if stalls > 1 {
+                    // A new consumer did not help either: say so instead of looking
+                    // healthy; a restart (REST) tries again.
+                    break Err(format!(
+                        "sink task made no progress for {STALL_TIMEOUT:?} twice, with a new \
+                         consumer group membership in between: {diagnosis}"
+                    ));
+                }
+                tracing::warn!(
+                    %diagnosis,
+                    "sink task made no progress for {STALL_TIMEOUT:?}; rejoining the consumer group with a new consumer"
+                );
+                // Hand over what was delivered; offsets the broker cannot take now
+                // are dropped with this consumer, and those records come again.
+                if let Err(error) = commit(&consumer, &shared) {
+                    break Err(error);
+                }
+                lock(&shared).pending.clear();
+            }
+            Err(error) => {
+                let _ = commit(&consumer, &shared);
+                break Err(error);
+            }
+        }
+    };
+    if let Err(error) = outcome {
+        return args.fail(error);
+    }
+    if let Some(mut task) = lock(&shared).task.take()
+        && let Err(error) = task.stop()
+    {
+        tracing::warn!("sink task stop failed: {error}");
+    }
+    args.status.set_state(State::Unassigned);
+}
+
+/// How long a sink task whose assigned partitions hold records it has not consumed
+/// may receive none before it rejoins its consumer group with a new consumer. A
+/// consumer that lost its membership (say, a broker frozen past the session timeout)
+/// normally rejoins by itself; this catches one that never gets its partitions back.
+const STALL_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// How a sink loop ended without failing.
+enum LoopEnd {
+    /// The task was asked to stop.
+    Stopped,
+    /// Records wait on assigned partitions, and none arrived for [`STALL_TIMEOUT`].
+    Stalled {
+        diagnosis: String,
+        /// Whether this consumer delivered any record before it stalled.
+        progressed: bool,
+    },
+}
+
+/// A consumer in the task's group (`connect-<connector>` unless overridden),
+/// subscribed to the connector's topics or topic regex.
+fn subscribe(
+    args: &TaskArgs,
+    shared: &Arc<Mutex<Shared>>,
+) -> Result<BaseConsumer<SinkContext>, String> {
+    let connector = &args.connector;
     let client_id = format!("connector-consumer-{}", args.label());
     let consumer_config = crate::kafka::consumer_config(
-        &services.config,
+        &args.services.config,
         &connector.config.props,
         &connector.name,
         args.task_id,
         &client_id,
     );
-    let consumer: BaseConsumer<SinkContext> =
-        match consumer_config.create_with_context(SinkContext {
+    let consumer: BaseConsumer<SinkContext> = consumer_config
+        .create_with_context(SinkContext {
             shared: shared.clone(),
-        }) {
-            Ok(c) => c,
-            Err(error) => return args.fail(format!("cannot create Kafka consumer: {error}")),
-        };
+        })
+        .map_err(|error| format!("cannot create Kafka consumer: {error}"))?;
     let subscribed = match &connector.topics_regex {
         Some(regex) => {
             let pattern = if regex.starts_with('^') {
@@ -157,29 +225,52 @@ pub fn run(args: TaskArgs) {
             consumer.subscribe(&topics)
         }
     };
-    if let Err(error) = subscribed {
-        return args.fail(format!("cannot subscribe: {error}"));
-    }
-    let outcome = run_loop(&args, &consumer, &shared, &mut pipeline);
-    let final_commit = commit(&consumer, &shared);
-    if let Err(error) = outcome.and(final_commit) {
-        return args.fail(error);
-    }
-    if let Some(mut task) = lock(&shared).task.take()
-        && let Err(error) = task.stop()
-    {
-        tracing::warn!("sink task stop failed: {error}");
-    }
-    consumer.unsubscribe();
-    args.status.set_state(State::Unassigned);
+    subscribed.map_err(|error| format!("cannot subscribe: {error}"))?;
+    Ok(consumer)
 }
 
+/// When nothing arrived for [`STALL_TIMEOUT`]: the assigned partitions that hold
+/// records this consumer has not read (partition, position, high watermark), or
+/// `None` when every one is caught up or the broker cannot tell (it is down: the
+/// consumer will resume when it is back, and that is no stall of the task's own).
+fn unread_partitions(consumer: &BaseConsumer<SinkContext>) -> Option<String> {
+    let positions = consumer.position().ok()?;
+    let mut behind = Vec::new();
+    for element in positions.elements() {
+        let (_, high) = consumer
+            .fetch_watermarks(element.topic(), element.partition(), Duration::from_secs(5))
+            .ok()?;
+        let position = element.offset().to_raw().unwrap_or(-1);
+        if high > 0 && position < high {
+            behind.push(format!(
+                "{}-{} at {position} of {high}",
+                element.topic(),
+                element.partition()
+            ));
+        }
+    }
+    (!behind.is_empty()).then(|| format!("unread records on {}", behind.join(", ")))
+}
+
+/// Flushes the task and commits what it flushed. A flush failure fails the task; a
+/// commit the broker cannot take (it is down, or the group is rebalancing) does not:
+/// as in Kafka Connect, it is logged and the offsets are committed at the next
+/// interval, and at worst the records after them are delivered again.
 fn commit(consumer: &BaseConsumer<SinkContext>, shared: &Arc<Mutex<Shared>>) -> Result<(), String> {
     let tpl = lock(shared).flush(None)?;
-    if tpl.count() > 0 {
-        consumer
-            .commit(&tpl, CommitMode::Sync)
-            .map_err(|e| format!("cannot commit consumer offsets: {e}"))?;
+    if tpl.count() > 0
+        && let Err(error) = consumer.commit(&tpl, CommitMode::Sync)
+    {
+        tracing::warn!(%error, "cannot commit consumer offsets; will retry at the next commit");
+        let mut shared = lock(shared);
+        for element in tpl.elements() {
+            if let Some(offset) = element.offset().to_raw() {
+                shared
+                    .pending
+                    .entry((element.topic().to_owned(), element.partition()))
+                    .or_insert(offset);
+            }
+        }
     }
     Ok(())
 }
@@ -189,8 +280,10 @@ fn run_loop(
     consumer: &BaseConsumer<SinkContext>,
     shared: &Arc<Mutex<Shared>>,
     pipeline: &mut Pipeline,
-) -> Result<(), String> {
+) -> Result<LoopEnd, String> {
     let signals = args.signals.clone();
+    let mut last_record = Instant::now();
+    let mut progressed = false;
     let flush_interval = args.services.config.offset_flush_interval;
     let mut last_commit = Instant::now();
     let mut paused_partitions: Option<TopicPartitionList> = None;
@@ -221,9 +314,27 @@ fn run_loop(
             }
         }
         let raw = poll_batch(consumer, Duration::from_millis(100));
+        if let Some((code, reason)) = consumer.client().fatal_error() {
+            return Err(format!(
+                "the Kafka consumer hit a fatal error ({code:?}): {reason}"
+            ));
+        }
         if raw.is_empty() {
+            if paused_partitions.is_none() && last_record.elapsed() >= STALL_TIMEOUT {
+                match unread_partitions(consumer) {
+                    Some(diagnosis) => {
+                        return Ok(LoopEnd::Stalled {
+                            diagnosis,
+                            progressed,
+                        });
+                    }
+                    None => last_record = Instant::now(),
+                }
+            }
             continue;
         }
+        last_record = Instant::now();
+        progressed = true;
         // Next offset to consume per partition: a partition's records arrive in order,
         // so its last record in the batch decides.
         let mut consumed: BTreeMap<(String, i32), i64> = BTreeMap::new();
@@ -246,7 +357,7 @@ fn run_loop(
         loop {
             let result = match lock(shared).task.as_mut() {
                 Some(task) => task.put(&records),
-                None => return Ok(()),
+                None => return Ok(LoopEnd::Stopped),
             };
             match result {
                 Ok(()) => break,
@@ -260,7 +371,7 @@ fn run_loop(
         }
         lock(shared).pending.extend(consumed);
     }
-    Ok(())
+    Ok(LoopEnd::Stopped)
 }
 
 /// Polls up to `MAX_BATCH` records, waiting at most `wait` for the first.
