@@ -2,7 +2,7 @@
 # THE test command (README's, and what .ci/run runs):
 #   formatting and lints (fail fast), setup, plugin builds, the ferry binary, then every
 #   test: `cargo test --release --workspace` (unit tests and the end-to-end tests in
-#   tests/, which start real Tansu brokers and ferry workers) and the Python SDK's
+#   tests/, which start real Apache Kafka brokers and ferry workers) and the Python SDK's
 #   pytest suite. Ends with one summary line: "total: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

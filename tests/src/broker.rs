@@ -234,7 +234,7 @@ impl Broker {
     }
 
     /// Creates `name` with `partitions` partitions (replication factor 1) and waits
-    /// until the broker's metadata shows it. Tansu does not auto-create topics.
+    /// until the broker's metadata shows it.
     pub fn create_topic(&self, name: &str, partitions: i32) {
         let admin: AdminClient<DefaultClientContext> = self
             .client_config()
