@@ -37,7 +37,11 @@ fn line(i: usize) -> String {
 }
 
 /// Appends numbered lines to `input` (50 every 50 ms) until `stop` is set.
-fn start_writer(input: PathBuf, stop: Arc<AtomicBool>, written: Arc<AtomicUsize>) -> JoinHandle<()> {
+fn start_writer(
+    input: PathBuf,
+    stop: Arc<AtomicBool>,
+    written: Arc<AtomicUsize>,
+) -> JoinHandle<()> {
     std::thread::spawn(move || {
         while !stop.load(Ordering::SeqCst) {
             let from = written.load(Ordering::SeqCst);
@@ -52,7 +56,12 @@ fn states(worker: &Worker, connector: &str) -> Vec<String> {
     let Some(status) = worker.status(connector) else {
         return vec!["no status".into()];
     };
-    let mut states = vec![status["connector"]["state"].as_str().unwrap_or("?").to_owned()];
+    let mut states = vec![
+        status["connector"]["state"]
+            .as_str()
+            .unwrap_or("?")
+            .to_owned(),
+    ];
     for task in status["tasks"].as_array().into_iter().flatten() {
         states.push(task["state"].as_str().unwrap_or("?").to_owned());
     }
@@ -164,7 +173,9 @@ fn survive(fault: Fault, label: &str) {
     let caught_up = recovered.elapsed();
 
     // Still healthy and still moving: every task RUNNING, and new lines get through.
-    let running = wait_until(Duration::from_secs(60), || all_running(&worker, &connectors));
+    let running = wait_until(Duration::from_secs(60), || {
+        all_running(&worker, &connectors)
+    });
     assert!(
         running,
         "{label}: not every task is RUNNING after the fault: source {:?}, sink {:?}",

@@ -551,7 +551,10 @@ fn a_cluster_spreads_work_survives_failures_and_keeps_state() {
         moved.len() <= 2,
         "only the new worker's share moves: {moved:?} ({dropouts} workers dropped out of the group)"
     );
-    assert_eq!(dropouts, 0, "no worker drops out of the group on a scale-up");
+    assert_eq!(
+        dropouts, 0,
+        "no worker drops out of the group on a scale-up"
+    );
     // Sink task instances each write a file of their own: a task that ends on the
     // same worker but has more files was stopped and started again meanwhile.
     let files_after = Seen::read(&cluster.out_dir()).files_per_task;

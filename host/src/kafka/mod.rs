@@ -155,7 +155,10 @@ mod tests {
             "p",
         );
         assert_eq!(config.get("acks"), Some("all"));
-        assert_eq!(config.get("max.in.flight.requests.per.connection"), Some("1"));
+        assert_eq!(
+            config.get("max.in.flight.requests.per.connection"),
+            Some("1")
+        );
         assert_eq!(config.get("message.timeout.ms"), Some("2147483647"));
         assert_eq!(config.get("key.serializer"), None);
     }

@@ -135,7 +135,10 @@ pub fn run(args: TaskArgs) {
         };
         match run_loop(&args, &consumer, &shared, &mut pipeline) {
             Ok(LoopEnd::Stopped) => break commit(&consumer, &shared),
-            Ok(LoopEnd::Stalled { diagnosis, progressed }) => {
+            Ok(LoopEnd::Stalled {
+                diagnosis,
+                progressed,
+            }) => {
                 stalls = if progressed { 1 } else { stalls + 1 };
                 if stalls > 1 {
                     // A new consumer did not help either: say so instead of looking
