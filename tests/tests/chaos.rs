@@ -114,10 +114,10 @@ fn chaos_scenario(mode: &str, overrides: &[(&'static str, &str)]) {
         &data.path().join("healthy.properties"),
         &file_source_config(HEALTHY, &input, &healthy_topic),
     );
-    let props = with_test_plugins(worker_props(&broker, &[data.path()]));
+    let props = with_test_plugins(worker_props(broker, &[data.path()]));
     let worker = Worker::start_standalone(props, &[healthy]);
     worker.wait_all_in_state(HEALTHY, "RUNNING", Duration::from_secs(120));
-    assert_healthy_copied(&broker, &worker, &healthy_topic, ROUND, "before chaos");
+    assert_healthy_copied(broker, &worker, &healthy_topic, ROUND, "before chaos");
 
     // The misbehaving connector, next to the healthy one.
     let mut config = vec![
@@ -137,7 +137,7 @@ fn chaos_scenario(mode: &str, overrides: &[(&'static str, &str)]) {
     wait_chaos_failed(&worker, mode, "first run");
     append_lines(&input, (ROUND..2 * ROUND).map(healthy_line));
     assert_healthy_copied(
-        &broker,
+        broker,
         &worker,
         &healthy_topic,
         2 * ROUND,
@@ -145,7 +145,7 @@ fn chaos_scenario(mode: &str, overrides: &[(&'static str, &str)]) {
     );
 
     // A task restart brings it back: it runs (RUNNING, and/or new records) ...
-    let before = settled_count(&broker, &chaos_topic);
+    let before = settled_count(broker, &chaos_topic);
     let (status, body) = worker
         .rest()
         .post_empty(&format!("/connectors/{CHAOS}/tasks/0/restart"));
@@ -174,7 +174,7 @@ fn chaos_scenario(mode: &str, overrides: &[(&'static str, &str)]) {
     wait_chaos_failed(&worker, mode, "after restart");
     append_lines(&input, (2 * ROUND..3 * ROUND).map(healthy_line));
     assert_healthy_copied(
-        &broker,
+        broker,
         &worker,
         &healthy_topic,
         3 * ROUND,

@@ -12,7 +12,7 @@ fn bad_sandbox_and_membership_values_are_reported_on_their_keys() {
     let data = tempfile::tempdir().expect("temp dir");
     let topic = unique_name("cfg");
     broker.create_topic(&topic, 1);
-    let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
+    let worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &[]);
 
     let bad = [
         ("ferry.sandbox.memory.max.bytes", "0"),

@@ -45,7 +45,7 @@ fn a_file_grant_opens_that_file_and_nothing_else() {
             ("probe.paths", probes.join(",")),
         ],
     );
-    let props = with_test_plugins(worker_props(&broker, &[allowed.as_path()]));
+    let props = with_test_plugins(worker_props(broker, &[allowed.as_path()]));
     let _worker = Worker::start_standalone(props, &[connector]);
 
     let records: Vec<String> = broker

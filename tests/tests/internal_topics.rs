@@ -215,10 +215,10 @@ fn java_murmur2_matches_kafkas_test_vectors() {
 fn config_topic_holds_kafka_connect_records_and_a_second_reader_agrees() {
     let broker = Broker::shared();
     let topic = unique_name("connect-configs");
-    let w = worker(&broker);
+    let w = worker(broker);
     let a = ConfigLog::open(&w, &topic, 1).expect("open config log");
     assert_eq!(a.snapshot().offset, -1, "nothing read yet");
-    if let Some(policy) = cleanup_policy(&broker, &topic) {
+    if let Some(policy) = cleanup_policy(broker, &topic) {
         assert_eq!(policy, "compact", "the store creates its topic compacted");
     }
 
@@ -271,7 +271,7 @@ fn config_topic_holds_kafka_connect_records_and_a_second_reader_agrees() {
     assert!(snapshot.inconsistent.is_empty());
     assert!(a.refresh().expect("refresh again").is_empty());
 
-    let raw = read_raw(&broker, &topic, 7);
+    let raw = read_raw(broker, &topic, 7);
     assert_eq!(
         pairs(&raw),
         vec![
@@ -308,7 +308,7 @@ fn config_topic_holds_kafka_connect_records_and_a_second_reader_agrees() {
 
     // Another worker's store: same snapshot, and its first read raises no events
     // (old restart requests are not replayed).
-    let b = ConfigLog::open(&worker(&broker), &topic, 1).expect("open second config log");
+    let b = ConfigLog::open(&worker(broker), &topic, 1).expect("open second config log");
     assert_eq!(b.snapshot(), snapshot);
     assert!(b.refresh().expect("refresh b").is_empty());
 
@@ -323,7 +323,7 @@ fn config_topic_holds_kafka_connect_records_and_a_second_reader_agrees() {
     assert_eq!(after.task_count("my-conn"), 0);
     assert_eq!(after.target_state("my-conn"), TargetState::Started);
     assert_eq!(after.offset, 9);
-    let raw = read_raw(&broker, &topic, 9);
+    let raw = read_raw(broker, &topic, 9);
     assert_eq!(
         pairs(&raw[7..]),
         vec![
@@ -342,7 +342,7 @@ fn status_topic_holds_kafka_connect_records_in_java_partitions() {
     let broker = Broker::shared();
     let topic = unique_name("connect-status");
     let partitions = 5;
-    let a = StatusLog::open(&worker(&broker), &topic, partitions, 1).expect("open status log");
+    let a = StatusLog::open(&worker(broker), &topic, partitions, 1).expect("open status log");
     let running = StatusRecord {
         state: State::Running,
         trace: None,
@@ -360,7 +360,7 @@ fn status_topic_holds_kafka_connect_records_in_java_partitions() {
     a.put_task("my-conn", 1, &failed).expect("put task 1");
     assert_eq!(a.connector("my-conn"), None, "visible only once read back");
 
-    let b = StatusLog::open(&worker(&broker), &topic, partitions, 1).expect("open second");
+    let b = StatusLog::open(&worker(broker), &topic, partitions, 1).expect("open second");
     assert_eq!(b.connector("my-conn"), Some(running.clone()));
     assert_eq!(
         b.tasks("my-conn"),
@@ -369,7 +369,7 @@ fn status_topic_holds_kafka_connect_records_in_java_partitions() {
     a.refresh().expect("refresh a");
     assert_eq!(a.tasks("my-conn"), b.tasks("my-conn"));
 
-    let raw = read_raw(&broker, &topic, 3);
+    let raw = read_raw(broker, &topic, 3);
     let by_key: BTreeMap<String, Raw> = raw.into_iter().map(|r| (r.key.clone(), r)).collect();
     let expected = [
         (
@@ -418,7 +418,7 @@ fn status_topic_holds_kafka_connect_records_in_java_partitions() {
     b.refresh().expect("refresh b");
     assert_eq!(b.connector("my-conn"), None);
     assert!(b.tasks("my-conn").is_empty());
-    let raw = read_raw(&broker, &topic, 7);
+    let raw = read_raw(broker, &topic, 7);
     let tombstones: Vec<&str> = raw
         .iter()
         .filter(|r| r.value.is_none())
@@ -443,8 +443,8 @@ fn offsets_round_trip_between_two_stores() {
     let broker = Broker::shared();
     let topic = unique_name("connect-offsets");
     let partitions = 5;
-    let a = KafkaOffsetStore::open(&worker(&broker), &topic, partitions, 1).expect("open a");
-    let b = KafkaOffsetStore::open(&worker(&broker), &topic, partitions, 1).expect("open b");
+    let a = KafkaOffsetStore::open(&worker(broker), &topic, partitions, 1).expect("open a");
+    let b = KafkaOffsetStore::open(&worker(broker), &topic, partitions, 1).expect("open b");
     let pa = r#"{"filename":"/data/a.txt"}"#.to_string();
     let pb = r#"{ "filename" : "/data/b.txt" }"#.to_string();
     a.commit(
@@ -492,7 +492,7 @@ fn offsets_round_trip_between_two_stores() {
         )]
     );
 
-    let raw = read_raw(&broker, &topic, 4);
+    let raw = read_raw(broker, &topic, 4);
     let key_a = r#"["file-source",{"filename":"/data/a.txt"}]"#;
     let key_b = r#"["file-source",{"filename":"/data/b.txt"}]"#;
     let of = |key: &str| -> Vec<Option<String>> {
@@ -517,11 +517,11 @@ fn offsets_round_trip_between_two_stores() {
 #[test]
 fn unusable_existing_topics_are_refused() {
     let broker = Broker::shared();
-    let w = worker(&broker);
+    let w = worker(broker);
 
     let deleting = unique_name("connect-configs-delete");
-    create_topic_with(&broker, &deleting, 1, &[("cleanup.policy", "delete")]);
-    match cleanup_policy(&broker, &deleting) {
+    create_topic_with(broker, &deleting, 1, &[("cleanup.policy", "delete")]);
+    match cleanup_policy(broker, &deleting) {
         Some(policy) => {
             assert_eq!(policy, "delete");
             let err = ConfigLog::open(&w, &deleting, 1)
@@ -560,7 +560,7 @@ fn unusable_existing_topics_are_refused() {
 
     // Compact but two partitions: not a config topic.
     let wide = unique_name("connect-configs-wide");
-    create_topic_with(&broker, &wide, 2, &[("cleanup.policy", "compact")]);
+    create_topic_with(broker, &wide, 2, &[("cleanup.policy", "compact")]);
     let err = ConfigLog::open(&w, &wide, 1)
         .err()
         .expect("a two-partition config topic is refused");

@@ -65,7 +65,7 @@ fn json_converter_writes_and_reads_kafka_bytes() {
         write_properties(&data.path().join("off.properties"), &off),
         write_properties(&data.path().join("sink.properties"), &sink),
     ];
-    let _worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &files);
+    let _worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &files);
 
     let text = |values: Vec<Vec<u8>>| -> Vec<String> {
         values

@@ -9,7 +9,7 @@ use ferry_tests::{Broker, Worker, file_source_config, unique_name, worker_props,
 fn schemathesis_finds_no_server_errors_or_schema_violations() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
+    let worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &[]);
     // One real connector, so fuzzed requests also meet existing names.
     let topic = unique_name("fuzz");
     broker.create_topic(&topic, 1);

@@ -83,7 +83,7 @@ fn file_to_topic_to_file_is_byte_identical_for_100k_lines() {
         &data.path().join("sink.json"),
         &connector_json("copy-sink", &file_sink_config("copy-sink", &output, &topic)),
     );
-    let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[source, sink]);
+    let worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &[source, sink]);
     worker.wait_all_in_state("copy-source", "RUNNING", Duration::from_secs(120));
     worker.wait_all_in_state("copy-sink", "RUNNING", Duration::from_secs(120));
 
@@ -156,7 +156,7 @@ fn kill_9_mid_stream_then_restart_loses_no_line() {
             "FileStreamSink",
         ),
     );
-    let mut props = worker_props(&broker, &[data.path()]);
+    let mut props = worker_props(broker, &[data.path()]);
     props.insert("offset.flush.interval.ms".into(), "500".into());
     // Let the restarted sink take over its partition quickly from the dead member.
     props.insert("consumer.session.timeout.ms".into(), "10000".into());

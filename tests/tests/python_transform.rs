@@ -31,7 +31,7 @@ fn python_uppercase_transform_upper_cases_every_line() {
         &data.path().join("sink.properties"),
         &file_sink_config("upper-sink", &output, &topic),
     );
-    let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[source, sink]);
+    let worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &[source, sink]);
 
     let done = wait_until(Duration::from_secs(300), || {
         read_lines(&output).len() >= LINES

@@ -23,7 +23,7 @@ const FILE_SOURCE_ALIASES: [&str; 3] = [
 fn setup() -> (&'static Broker, tempfile::TempDir, Worker) {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
+    let worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &[]);
     (broker, data, worker)
 }
 
@@ -76,7 +76,7 @@ fn root_reports_version_commit_and_kafka_cluster_id() {
 fn connector_lifecycle_shapes_and_codes() {
     let (broker, data, worker) = setup();
     let rest = worker.rest();
-    let (topic, input) = source_input(&broker, data.path(), 10);
+    let (topic, input) = source_input(broker, data.path(), 10);
     let name = "lifecycle";
     let config = file_source_config(name, &input, &topic);
 
@@ -214,7 +214,7 @@ fn connector_lifecycle_shapes_and_codes() {
 fn list_connectors_with_expand() {
     let (broker, data, worker) = setup();
     let rest = worker.rest();
-    let (topic, input) = source_input(&broker, data.path(), 1);
+    let (topic, input) = source_input(broker, data.path(), 1);
     let name = "expanded";
     let (status, body) = rest.create_connector(name, &file_source_config(name, &input, &topic));
     assert_eq!(status, 201, "create answered {status}: {body}");
@@ -240,7 +240,7 @@ fn list_connectors_with_expand() {
 fn errors_have_kafka_codes_and_shape() {
     let (broker, data, worker) = setup();
     let rest = worker.rest();
-    let (topic, input) = source_input(&broker, data.path(), 1);
+    let (topic, input) = source_input(broker, data.path(), 1);
 
     assert_error(
         &rest.get("/connectors/no-such"),
@@ -322,7 +322,7 @@ fn errors_have_kafka_codes_and_shape() {
 fn kafka_class_alias_and_put_config() {
     let (broker, data, worker) = setup();
     let rest = worker.rest();
-    let (topic, input) = source_input(&broker, data.path(), 3);
+    let (topic, input) = source_input(broker, data.path(), 3);
 
     let name = "by-alias";
     let config = with(
@@ -447,7 +447,7 @@ fn connector_plugins_lists_file_source_with_aliases() {
 fn validate_reports_error_count_and_configs() {
     let (broker, data, worker) = setup();
     let rest = worker.rest();
-    let (topic, input) = source_input(&broker, data.path(), 1);
+    let (topic, input) = source_input(broker, data.path(), 1);
     let good = file_source_config("validated", &input, &topic);
 
     let (status, body) = rest.validate("file-source", &good);
@@ -517,7 +517,7 @@ fn corrupt_wasm_in_plugin_path_does_not_stop_startup() {
     fake.extend(rng.bytes(4096));
     fs::write(junk.path().join("fake-component.wasm"), fake).expect("write junk");
 
-    let mut props: BTreeMap<String, String> = worker_props(&broker, &[data.path()]);
+    let mut props: BTreeMap<String, String> = worker_props(broker, &[data.path()]);
     props.insert(
         "plugin.path".into(),
         format!("{},{}", junk.path().display(), plugins_dir().display()),
@@ -544,7 +544,7 @@ fn corrupt_wasm_in_plugin_path_does_not_stop_startup() {
     );
 
     // And they work.
-    let (topic, input) = source_input(&broker, data.path(), 2);
+    let (topic, input) = source_input(broker, data.path(), 2);
     let (status, body) = worker.rest().create_connector(
         "after-junk",
         &file_source_config("after-junk", &input, &topic),

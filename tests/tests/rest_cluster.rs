@@ -34,7 +34,7 @@ impl Pair {
         let data = tempfile::tempdir().expect("temp dir");
         let group = unique_name("restcluster");
         let start =
-            || Worker::start_distributed(distributed_props(&broker, &group, &[data.path()], 0));
+            || Worker::start_distributed(distributed_props(broker, &group, &[data.path()], 0));
         let workers = [start(), start()];
         Pair {
             broker,

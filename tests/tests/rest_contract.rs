@@ -54,7 +54,7 @@ fn kafka_rest_scenario_with_file_config_provider() {
     fs::write(&secrets_file, format!("topic={topic}\n")).expect("secrets");
     let variable = format!("${{file:{}:topic}}", secrets_file.display());
 
-    let mut props = worker_props(&broker, &[data.path()]);
+    let mut props = worker_props(broker, &[data.path()]);
     props.insert("config.providers".into(), "file".into());
     props.insert(
         "config.providers.file.class".into(),
@@ -237,7 +237,7 @@ fn kafka_rest_scenario_with_file_config_provider() {
 fn stop_patch_and_source_offsets() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
+    let worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &[]);
     let rest = worker.rest();
     let topic = unique_name("offsets");
     broker.create_topic(&topic, 1);
@@ -376,7 +376,7 @@ fn stop_patch_and_source_offsets() {
 fn sink_offsets_through_the_consumer_group() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
+    let worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &[]);
     let rest = worker.rest();
     let topic = unique_name("sinkoffsets");
     broker.create_topic(&topic, 1);
@@ -466,10 +466,8 @@ fn sink_offsets_through_the_consumer_group() {
 fn restart_combinations_follow_kip_745() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let worker = Worker::start_standalone(
-        with_test_plugins(worker_props(&broker, &[data.path()])),
-        &[],
-    );
+    let worker =
+        Worker::start_standalone(with_test_plugins(worker_props(broker, &[data.path()])), &[]);
     let rest = worker.rest();
     let topic = unique_name("restarts");
     broker.create_topic(&topic, 1);
@@ -549,7 +547,7 @@ fn restart_combinations_follow_kip_745() {
 fn health_loggers_plugin_config_topics_and_openapi() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
+    let worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &[]);
     let rest = worker.rest();
 
     assert_eq!(
@@ -672,7 +670,7 @@ fn health_loggers_plugin_config_topics_and_openapi() {
 fn topic_tracking_can_be_disabled() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let mut props = worker_props(&broker, &[data.path()]);
+    let mut props = worker_props(broker, &[data.path()]);
     props.insert("topic.tracking.allow.reset".into(), "false".into());
     let worker = Worker::start_standalone(props.clone(), &[]);
     assert_eq!(
@@ -702,7 +700,7 @@ fn topic_tracking_can_be_disabled() {
 fn a_stuck_plugin_call_never_hangs_the_rest_api() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let mut props = with_test_plugins(worker_props(&broker, &[data.path()]));
+    let mut props = with_test_plugins(worker_props(broker, &[data.path()]));
     props.insert("ferry.rest.request.timeout.ms".into(), "3000".into());
     props.insert("ferry.sandbox.call.timeout.ms".into(), "60000".into());
     let worker = Worker::start_standalone(props, &[]);

@@ -41,7 +41,7 @@ fn config_entry<'a>(validated: &'a Value, key: &str) -> &'a Value {
 fn validate_covers_error_handling_keys_and_refuses_another_plugin() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
+    let worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &[]);
     let rest = worker.rest();
     let input = data.path().join("in.txt");
     write_lines(&input, ["x"]);
@@ -172,7 +172,7 @@ fn without_topics(config: ferry_tests::Config) -> ferry_tests::Config {
 fn created_paused_task_status_and_offsets_validation() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let worker = Worker::start_standalone(worker_props(&broker, &[data.path()]), &[]);
+    let worker = Worker::start_standalone(worker_props(broker, &[data.path()]), &[]);
     let rest = worker.rest();
     let topic = unique_name("paused");
     broker.create_topic(&topic, 1);
@@ -362,7 +362,7 @@ fn config_provider_values_flow_and_never_leak() {
     )
     .expect("file secret");
 
-    let mut props = worker_props(&broker, &[data.path()]);
+    let mut props = worker_props(broker, &[data.path()]);
     for (key, value) in [
         ("config.providers", "file,dir,env".to_string()),
         ("config.providers.file.class", "FileConfigProvider".into()),
@@ -475,7 +475,7 @@ fn config_provider_values_flow_and_never_leak() {
 fn reads_answer_while_a_restart_waits_on_a_stuck_plugin() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let mut props = with_test_plugins(worker_props(&broker, &[data.path()]));
+    let mut props = with_test_plugins(worker_props(broker, &[data.path()]));
     // The restart holds the connector for 5 s (the task shutdown timeout) and
     // answers after 4.5 s; the reads run in the first 2 s.
     props.insert("ferry.rest.request.timeout.ms".into(), "4500".into());
@@ -573,10 +573,8 @@ fn task_states(status: &Value) -> Vec<String> {
 fn restart_plans_pick_exactly_the_failed_instances() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let worker = Worker::start_standalone(
-        with_test_plugins(worker_props(&broker, &[data.path()])),
-        &[],
-    );
+    let worker =
+        Worker::start_standalone(with_test_plugins(worker_props(broker, &[data.path()])), &[]);
     let rest = worker.rest();
     let topic = unique_name("plans");
     broker.create_topic(&topic, 1);

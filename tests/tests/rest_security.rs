@@ -125,7 +125,7 @@ impl Pki {
 fn basic_auth_refuses_missing_and_wrong_credentials_and_admits_the_right_ones() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
-    let mut props = worker_props(&broker, &[data.path()]);
+    let mut props = worker_props(broker, &[data.path()]);
     basic_auth_props(&mut props, &credentials(data.path()));
     let mut worker = Worker::start_standalone(props, &[]);
     let anonymous = worker.rest().clone();
@@ -233,7 +233,7 @@ fn tls_listener_answers_clients_that_trust_its_ca_only() {
     let broker = Broker::shared();
     let data = tempfile::tempdir().expect("temp dir");
     let pki = Pki::new();
-    let mut props = worker_props(&broker, &[data.path()]);
+    let mut props = worker_props(broker, &[data.path()]);
     pki.tls_props(&mut props, "listeners.https.");
     let worker = Worker::start_standalone(props, &[]);
     assert!(
@@ -296,7 +296,7 @@ fn cluster_with_tls_and_basic_auth_forwards_creates_and_shares_task_configs() {
     let group = unique_name("secure-cluster");
     let workers: Vec<Worker> = (0..2)
         .map(|_| {
-            let mut props = distributed_props(&broker, &group, &[data.path()], 0);
+            let mut props = distributed_props(broker, &group, &[data.path()], 0);
             pki.tls_props(&mut props, "");
             basic_auth_props(&mut props, &users);
             let mut worker = Worker::start_distributed(props);

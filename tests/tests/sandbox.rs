@@ -39,7 +39,7 @@ fn setup() -> Setup {
     write_lines(&allowed.join("ok.txt"), ["fine"]);
     let topic = unique_name("sandbox");
     broker.create_topic(&topic, 1);
-    let worker = Worker::start_standalone(worker_props(&broker, &[&allowed]), &[]);
+    let worker = Worker::start_standalone(worker_props(broker, &[&allowed]), &[]);
     Setup {
         broker,
         worker,
@@ -168,7 +168,7 @@ fn dot_dot_and_symlink_escapes_are_refused() {
              status {:?}",
             setup.worker.status("symlink")
         );
-        leak_check(&setup.broker, &setup.topic);
+        leak_check(setup.broker, &setup.topic);
     }
 }
 

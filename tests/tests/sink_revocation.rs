@@ -29,7 +29,7 @@ fn revoked_partitions_are_flushed_and_committed() {
         format!("{prefix}-.*"),
     );
     let file = write_properties(&data.path().join("sink.properties"), &sink);
-    let mut props = worker_props(&broker, &[data.path()]);
+    let mut props = worker_props(broker, &[data.path()]);
     props.insert("offset.flush.interval.ms".into(), "600000".into());
     props.insert(
         "consumer.topic.metadata.refresh.interval.ms".into(),
