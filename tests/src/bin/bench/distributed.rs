@@ -17,12 +17,8 @@ use serde_json::Value;
 use crate::configs;
 use crate::node::{Flavor, Mode, Node};
 
-const SINK: &str = "dist-sink";
-const SOURCE: &str = "dist-source";
 const SINK_TASKS: usize = 3;
 const TOPIC_PARTITIONS: i32 = 6;
-/// Every connector and task of the cluster.
-const CONNECTORS: [(&str, usize); 2] = [(SINK, SINK_TASKS), (SOURCE, 1)];
 const TIMEOUT: Duration = Duration::from_secs(300);
 const POLL: Duration = Duration::from_millis(20);
 
@@ -42,6 +38,9 @@ pub struct Cluster {
 /// One connector or task: (state, worker_id).
 type Unit = (String, String);
 
+/// The cluster's connectors and how many tasks each has.
+type Connectors = [(String, usize); 2];
+
 pub fn run(flavor: Flavor, broker: &Broker, dir: &Path, cache_dir: &Path) -> Result<Cluster> {
     let tag = flavor.tag();
     let group = unique_name(&format!("bench-{tag}-cluster"));
@@ -51,6 +50,11 @@ pub fn run(flavor: Flavor, broker: &Broker, dir: &Path, cache_dir: &Path) -> Res
     let output = dir.join(format!("{tag}-dist-output.txt"));
     fs::write(&input, "one\ntwo\nthree\n")?;
     let props = configs::distributed_props(flavor, broker, dir, cache_dir, &group);
+    // Names of their own: the sink's consumer group is `connect-<name>`, and a group
+    // the other cluster left members in would make this one wait out their sessions.
+    let sink = unique_name(&format!("{tag}-dist-sink"));
+    let source = unique_name(&format!("{tag}-dist-source"));
+    let connectors: Connectors = [(sink.clone(), SINK_TASKS), (source.clone(), 1)];
 
     let mut nodes = (0..3)
         .map(|i| {
@@ -70,14 +74,21 @@ pub fn run(flavor: Flavor, broker: &Broker, dir: &Path, cache_dir: &Path) -> Res
 
     let created = create(
         &nodes[0],
-        SINK,
-        &configs::sink(SINK, &output, &topic, SINK_TASKS),
+        &sink,
+        &configs::sink(&sink, &output, &topic, SINK_TASKS),
     )?;
-    create(&nodes[0], SOURCE, &configs::source(SOURCE, &input, &topic))?;
+    create(
+        &nodes[0],
+        &source,
+        &configs::source(&source, &input, &topic),
+    )?;
     let live: Vec<String> = nodes.iter().map(Node::worker_id).collect();
-    wait(&nodes[0], "created → balanced on 3", |units| {
-        balanced(units, &live)
-    })?;
+    wait(
+        &nodes[0],
+        &connectors,
+        "created → balanced on 3",
+        |units| balanced(units, &live),
+    )?;
     let create_to_balanced = created.elapsed();
 
     let mut fourth = Node::spawn(
@@ -91,9 +102,12 @@ pub fn run(flavor: Flavor, broker: &Broker, dir: &Path, cache_dir: &Path) -> Res
     let joined = Instant::now();
     nodes.push(fourth);
     let live: Vec<String> = nodes.iter().map(Node::worker_id).collect();
-    wait(&nodes[0], "4th worker → balanced on 4", |units| {
-        balanced(units, &live)
-    })?;
+    wait(
+        &nodes[0],
+        &connectors,
+        "4th worker → balanced on 4",
+        |units| balanced(units, &live),
+    )?;
     let join_to_balanced = joined.elapsed();
 
     let peak_rss_kib = nodes
@@ -102,7 +116,7 @@ pub fn run(flavor: Flavor, broker: &Broker, dir: &Path, cache_dir: &Path) -> Res
         .max()
         .unwrap_or(0);
     let victim_id = nodes[0]
-        .status(SINK)
+        .status(&sink)
         .and_then(|s| task_worker(&s, 0))
         .context("who runs the sink's task 0")?;
     let victim = nodes
@@ -119,6 +133,7 @@ pub fn run(flavor: Flavor, broker: &Broker, dir: &Path, cache_dir: &Path) -> Res
     nodes[victim].kill9();
     wait(
         &nodes[observer],
+        &connectors,
         "kill -9 → running on survivors",
         |units| all_running_on(units, &survivors),
     )?;
@@ -153,11 +168,16 @@ fn create(node: &Node, name: &str, config: &Config) -> Result<Instant> {
 }
 
 /// Polls every connector's status on `node` until `done` holds.
-fn wait(node: &Node, what: &str, done: impl Fn(&BTreeMap<String, Unit>) -> bool) -> Result<()> {
+fn wait(
+    node: &Node,
+    connectors: &Connectors,
+    what: &str,
+    done: impl Fn(&BTreeMap<String, Unit>) -> bool,
+) -> Result<()> {
     let deadline = Instant::now() + TIMEOUT;
     let mut last = BTreeMap::new();
     loop {
-        if let Some(units) = units(node) {
+        if let Some(units) = units(node, connectors) {
             if done(&units) {
                 return Ok(());
             }
@@ -173,11 +193,14 @@ fn wait(node: &Node, what: &str, done: impl Fn(&BTreeMap<String, Unit>) -> bool)
     }
 }
 
-/// Every connector and task by name (`<connector>` / `<connector>-<task>`), if every
+/// Separates connector name and task id in a task's key.
+const TASK_MARK: &str = "#task-";
+
+/// Every connector and task by name (`<connector>` / `<connector>#task-<id>`), if every
 /// connector answered with all of its tasks.
-fn units(node: &Node) -> Option<BTreeMap<String, Unit>> {
+fn units(node: &Node, connectors: &Connectors) -> Option<BTreeMap<String, Unit>> {
     let mut out = BTreeMap::new();
-    for (connector, tasks) in CONNECTORS {
+    for (connector, tasks) in connectors {
         let status = node.status(connector)?;
         let unit = |v: &Value| -> Option<Unit> {
             Some((
@@ -187,11 +210,14 @@ fn units(node: &Node) -> Option<BTreeMap<String, Unit>> {
         };
         out.insert(connector.to_owned(), unit(&status["connector"])?);
         let listed = status["tasks"].as_array()?;
-        if listed.len() != tasks {
+        if listed.len() != *tasks {
             return None;
         }
         for task in listed {
-            out.insert(format!("{connector}-{}", task["id"].as_u64()?), unit(task)?);
+            out.insert(
+                format!("{connector}{TASK_MARK}{}", task["id"].as_u64()?),
+                unit(task)?,
+            );
         }
     }
     Some(out)
@@ -209,7 +235,7 @@ fn balanced(units: &BTreeMap<String, Unit>, live: &[String]) -> bool {
         return false;
     }
     let mut per_worker: BTreeMap<&str, usize> = live.iter().map(|w| (w.as_str(), 0)).collect();
-    let is_task = |name: &str| CONNECTORS.iter().all(|(c, _)| name != *c);
+    let is_task = |name: &str| name.contains(TASK_MARK);
     for (name, (_, worker)) in units {
         if is_task(name)
             && let Some(n) = per_worker.get_mut(worker.as_str())

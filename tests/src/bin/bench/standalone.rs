@@ -67,16 +67,14 @@ pub fn run(
     let mut node = Node::spawn(flavor, Mode::Standalone, props, dir, &name)?;
     let ready = node.wait_ready(PHASE_TIMEOUT)?;
 
+    // Names of their own: a sink's consumer group is `connect-<name>`, and a group
+    // another run left members in would make this one wait out their sessions.
+    let sink = unique_name(&format!("{tag}-sink"));
+    let source = unique_name(&format!("{tag}-source"));
     let created = Instant::now();
     for (name, config) in [
-        (
-            "bench-sink",
-            configs::sink("bench-sink", &output, &topic, 1),
-        ),
-        (
-            "bench-source",
-            configs::source("bench-source", &source_file, &topic),
-        ),
+        (&sink, configs::sink(&sink, &output, &topic, 1)),
+        (&source, configs::source(&source, &source_file, &topic)),
     ] {
         let (status, body) = node.rest().create_connector(name, &config);
         ensure!(status == 201, "{tag}: create {name}: {status} {body}");
@@ -84,8 +82,8 @@ pub fn run(
     let first = wait_file_len(&output, first_len as u64, PHASE_TIMEOUT).with_context(|| {
         format!(
             "{tag}: the first line never reached the output; source {:?}, sink {:?}; log:\n{}",
-            node.status("bench-source"),
-            node.status("bench-sink"),
+            node.status(&source),
+            node.status(&sink),
             node.log_tail(40)
         )
     })?;
@@ -101,8 +99,8 @@ pub fn run(
             "{tag} copied {} of {} bytes; source {:?}, sink {:?}; log:\n{}",
             file_len(&output),
             all.len(),
-            node.status("bench-source"),
-            node.status("bench-sink"),
+            node.status(&source),
+            node.status(&sink),
             node.log_tail(40)
         )
     })?;
