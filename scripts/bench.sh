@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Throughput benchmark (not a test): raw rdkafka pipe vs Ferry standalone
-# file-source → topic → file-sink, on one Tansu broker with memory:// storage.
-# Usage: scripts/bench.sh [--lines N]   (default 200,000)
+# Benchmark (not a test): Ferry side by side with Apache Kafka Connect 4.4.0 and a raw
+# rdkafka pipe on one Apache Kafka 4.4.0 broker — standalone file → topic → file
+# throughput, peak RSS, start-up and first-record latency, Ferry's cold and warm start,
+# and three-worker clusters' rebalance and kill -9 failover times. Prints a markdown
+# table (tests/src/bin/bench/). About 5–15 minutes on 2 cores.
+# Usage: scripts/bench.sh [--lines N]   (default 1,000,000)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh

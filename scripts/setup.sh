@@ -55,6 +55,20 @@ if [[ "$(cat "$KAFKA_LIBS/.pom-sha256" 2>/dev/null || true)" != "$pom_hash" ]]; 
     echo "$pom_hash" >"$KAFKA_LIBS/.pom-sha256"
 fi
 
+# connect-file 4.3.1 asks org.apache.kafka.common.utils.AppInfoParser for its version,
+# which Kafka 4.4.0 moved to ...utils.internals: scripts/kafka/compat holds a one-class
+# stand-in that forwards there, built into the jar directory (on run-class.sh's path).
+compat_src=scripts/kafka/compat/org/apache/kafka/common/utils/AppInfoParser.java
+compat_jar=$KAFKA_LIBS/ferry-kafka-compat.jar
+if [[ ! -f "$compat_jar" || "$compat_src" -nt "$compat_jar" ]]; then
+    command -v javac >/dev/null || { say "a JDK (javac) is needed for $compat_src"; exit 1; }
+    say "building $compat_jar"
+    compat_tmp=$(mktemp -d)
+    javac -nowarn --release 17 -d "$compat_tmp" -cp "$KAFKA_LIBS/kafka-clients-4.4.0.jar" "$compat_src"
+    jar cf "$compat_jar" -C "$compat_tmp" .
+    rm -rf "$compat_tmp"
+fi
+
 # --- Python tooling ----------------------------------------------------------------
 installed=$("$PYTHON" -m pip show componentize-py 2>/dev/null || true)
 if ! grep -qx "Version: $COMPONENTIZE_PY_VERSION" <<<"$installed"; then

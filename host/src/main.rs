@@ -19,7 +19,7 @@ use ferry::config::WorkerConfig;
 use ferry::config::distributed::DistributedConfig;
 use ferry::config::properties;
 use ferry::config::providers::ConfigProviders;
-use ferry::plugin::cache::CompileCache;
+use ferry::plugin::cache::{CompileCache, Compiler};
 use ferry::plugin::{PluginRegistry, engine};
 use ferry::rest::{self, RestState};
 use ferry::worker::WorkerServices;
@@ -61,6 +61,14 @@ enum Command {
     /// Read a password from standard input (one line) and print its argon2id hash,
     /// for the REST basic-auth credentials file (`user=<hash>`).
     HashPassword,
+    /// Compile one plugin component (read from stdin) into the compile-cache artifact
+    /// OUTPUT. A worker runs this for each cache miss, so the compiler's memory goes
+    /// back to the system when it is done instead of staying the worker's peak.
+    #[command(name = "compile-plugin", hide = true)]
+    CompilePlugin {
+        /// Where to write the artifact.
+        output: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -71,6 +79,45 @@ fn main() -> anyhow::Result<()> {
         Command::Distributed { worker } => distributed(&worker),
         Command::Plugins { dirs } => list_plugins(&dirs),
         Command::HashPassword => hash_password(),
+        Command::CompilePlugin { output } => compile_plugin(&output),
+    }
+}
+
+fn compile_plugin(output: &Path) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+        .context("cannot read the component from standard input")?;
+    let engine = engine::new_engine().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let artifact = ferry::plugin::cache::precompile(&engine, &bytes)?;
+    std::fs::write(output, &artifact)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    tracing::info!(
+        bytes = bytes.len(),
+        millis = started.elapsed().as_millis() as u64,
+        peak_rss_kib = peak_rss_kib().unwrap_or(0),
+        "compiled plugin in a compiler process"
+    );
+    Ok(())
+}
+
+/// This process's peak resident set (VmHWM), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The compile cache in `dir`, compiling misses in `ferry compile-plugin` child
+/// processes (in this process if this binary cannot be found).
+fn compile_cache(dir: PathBuf) -> CompileCache {
+    let cache = CompileCache::new(dir);
+    match std::env::current_exe() {
+        Ok(program) => cache.with_compiler(Compiler::Subprocess { program }),
+        Err(error) => {
+            tracing::warn!(%error, "cannot find the ferry binary: plugins compile in the worker process");
+            cache
+        }
     }
 }
 
@@ -109,7 +156,7 @@ fn list_plugins(dirs: &[PathBuf]) -> anyhow::Result<()> {
     let registry = PluginRegistry::discover(
         &engine,
         &linker,
-        &CompileCache::new(CompileCache::default_dir()),
+        &compile_cache(CompileCache::default_dir()),
         dirs,
     );
     for plugin in registry.all() {
@@ -176,7 +223,7 @@ fn load_plugins(config: &WorkerConfig) -> anyhow::Result<Arc<PluginRegistry>> {
         .map_err(|e| anyhow::anyhow!("cannot create the Wasm engine: {e:#}"))?;
     let linker = PluginRegistry::linker(&engine)
         .map_err(|e| anyhow::anyhow!("cannot link host functions: {e:#}"))?;
-    let cache = CompileCache::new(config.cache_dir.clone());
+    let cache = compile_cache(config.cache_dir.clone());
     let started = std::time::Instant::now();
     let registry = Arc::new(PluginRegistry::discover(
         &engine,

@@ -1,0 +1,172 @@
+//! Benchmark (not a test): Ferry side by side with Apache Kafka Connect 4.4.0 and a
+//! raw rdkafka pipe, on one Apache Kafka 4.4.0 broker, in one run:
+//!
+//! 1. Ferry's start-up: a cold start on an empty compile cache, then warm starts;
+//! 2. standalone file → topic → file with the same connector configs
+//!    (`FileStreamSource` → topic → `FileStreamSink`, StringConverter) on Ferry, then
+//!    on Kafka Connect, then the same file through a raw rdkafka producer/consumer;
+//!    every output is checked byte for byte against the input;
+//! 3. three-worker clusters of each: create → balanced, a fourth worker → balanced,
+//!    `kill -9` → failed-over.
+//!
+//! A markdown table with the machine and versions is printed at the end.
+//!
+//! Usage: `bench [--lines N]` (default 1,000,000 lines of ~100 bytes). The temp dir
+//! with every worker's properties and log is kept when the run fails, or always with
+//! `FERRY_BENCH_KEEP=1`.
+//! `scripts/bench.sh` builds everything first.
+
+mod configs;
+mod distributed;
+mod ferry_start;
+mod node;
+mod raw;
+mod report;
+mod standalone;
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use ferry_tests::{Broker, XorShift, unique_name};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+use crate::node::Flavor;
+
+const DEFAULT_LINES: usize = 1_000_000;
+
+fn main() -> Result<()> {
+    let lines = parse_args()?;
+    let dir = tempfile::Builder::new().prefix("ferry-bench-").tempdir()?;
+    let result = run(lines, dir.path());
+    if result.is_err() || std::env::var_os("FERRY_BENCH_KEEP").is_some() {
+        // Keep the worker logs and configs for a look.
+        eprintln!("bench: files kept in {}", dir.keep().display());
+    }
+    result
+}
+
+fn run(lines: usize, dir: &Path) -> Result<()> {
+    let broker = Broker::start();
+    let input = dir.join("input.txt");
+    generate(&input, lines)?;
+    let input_bytes = fs::metadata(&input)?.len();
+    eprintln!(
+        "bench: {lines} lines, {:.1} MB, Apache Kafka 4.4.0 broker {}",
+        input_bytes as f64 / 1e6,
+        broker.bootstrap_servers()
+    );
+    warm_up(&broker).context("broker warm-up")?;
+    // Empty for the cold start; every later Ferry worker starts on what it compiled.
+    let cache_dir = dir.join("ferry-plugin-cache");
+
+    let (cold, warm) =
+        ferry_start::cold_and_warm(&broker, dir, &cache_dir).context("ferry start-up")?;
+    eprintln!(
+        "bench: ferry cold start {:.2?}, warm start {:.2?}",
+        cold.ready, warm.ready
+    );
+
+    let ferry = standalone::run(Flavor::Ferry, &broker, dir, &cache_dir, &input)
+        .context("ferry standalone")?;
+    eprintln!("bench: ferry standalone copy done in {:.2?}", ferry.copy);
+    let kafka = standalone::run(Flavor::KafkaConnect, &broker, dir, &cache_dir, &input)
+        .context("kafka connect standalone")?;
+    eprintln!(
+        "bench: kafka connect standalone copy done in {:.2?}",
+        kafka.copy
+    );
+
+    let raw_out = dir.join("raw-output.txt");
+    let raw = raw::run(&broker, &input, &raw_out, lines).context("raw rdkafka pipe")?;
+    ensure!(
+        fs::read(&raw_out)? == fs::read(&input)?,
+        "raw pipe output differs from the input"
+    );
+    eprintln!("bench: raw pipe done in {raw:.2?}");
+
+    let kafka_cluster = distributed::run(Flavor::KafkaConnect, &broker, dir, &cache_dir)
+        .context("kafka connect cluster")?;
+    eprintln!(
+        "bench: kafka connect cluster: failover {:.2?}",
+        kafka_cluster.failover
+    );
+    let ferry_cluster =
+        distributed::run(Flavor::Ferry, &broker, dir, &cache_dir).context("ferry cluster")?;
+    eprintln!(
+        "bench: ferry cluster: failover {:.2?}",
+        ferry_cluster.failover
+    );
+
+    report::print(&report::Results {
+        lines,
+        input_bytes,
+        raw,
+        ferry,
+        kafka,
+        cold,
+        warm,
+        ferry_cluster,
+        kafka_cluster,
+    });
+    Ok(())
+}
+
+/// Runs one consumer group to its first record, so the broker creates
+/// `__consumer_offsets` now rather than during whichever measurement first joins a
+/// group (that costs the first sink ~3 s on a fresh broker).
+fn warm_up(broker: &Broker) -> Result<()> {
+    let topic = unique_name("bench-warm-up");
+    broker.create_topic(&topic, 1);
+    broker.produce(&topic, &["warm-up"]);
+    let consumer: BaseConsumer = broker
+        .client_config()
+        .set("group.id", unique_name("bench-warm-up"))
+        .set("auto.offset.reset", "earliest")
+        .create()?;
+    consumer.subscribe(&[&topic])?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        if let Some(Ok(_)) = consumer.poll(Duration::from_millis(100)) {
+            return Ok(());
+        }
+    }
+    bail!("a consumer group never received its first record")
+}
+
+fn parse_args() -> Result<usize> {
+    let mut args = std::env::args().skip(1);
+    let mut lines = DEFAULT_LINES;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--lines" | "-n" => {
+                let value = args.next().context("--lines needs a number")?;
+                lines = value.replace('_', "").parse().context("--lines")?;
+            }
+            "--help" | "-h" => {
+                println!("usage: bench [--lines N]   (default {DEFAULT_LINES})");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument {other:?} (usage: bench [--lines N])"),
+        }
+    }
+    ensure!(lines > 1, "--lines must be at least 2");
+    Ok(lines)
+}
+
+/// N lines of ~100 bytes: a sequence number and a pseudo-random payload.
+fn generate(path: &Path, lines: usize) -> Result<()> {
+    let mut out = BufWriter::new(File::create(path)?);
+    let mut rng = XorShift::new(7);
+    for i in 0..lines {
+        let payload: String = (0..80)
+            .map(|_| char::from(b'a' + rng.below(26) as u8))
+            .collect();
+        writeln!(out, "bench {i:010} {payload}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
