@@ -112,16 +112,6 @@ impl AssignorState {
         }
         all
     }
-
-    /// The full allocation the previous round produced, per member id.
-    pub fn allocation(&self) -> &BTreeMap<String, Assignment> {
-        &self.allocation
-    }
-
-    /// Whether `member` was in the previous round.
-    pub fn knows(&self, member: &str) -> bool {
-        self.members.contains_key(member)
-    }
 }
 
 /// The result of one assignment round.

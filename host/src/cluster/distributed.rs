@@ -194,7 +194,6 @@ impl DistributedHerder {
             rebalance_timeout: herder.settings.rebalance_timeout,
             protocol: herder.settings.protocol,
         };
-        herder.disown_previous_life();
         let listener: Arc<dyn GroupListener> = herder.clone();
         let handle = group::spawn(group_config, listener)
             .map_err(|e| HerderError::Internal(format!("cannot start the group thread: {e}")))?;
@@ -215,35 +214,6 @@ impl DistributedHerder {
             .map_err(|e| HerderError::Internal(format!("cannot start the herder thread: {e}")))?;
         *lock(&herder.thread) = Some(thread);
         Ok(herder)
-    }
-
-    /// A worker that starts runs nothing, but the status log may still show work on
-    /// its id (the same host and port) from before a crash. A leader that has no
-    /// memory of that worker's last assignment takes such a status as ownership
-    /// (see `assign`), and the work would wait forever on a worker that does not
-    /// run it: before joining, this worker reports all of it UNASSIGNED, in the
-    /// generation of the status it replaces.
-    fn disown_previous_life(&self) {
-        for (connector, task, stale) in self.statuses.held_by(&self.worker_id) {
-            let record = StatusRecord {
-                state: State::Unassigned,
-                trace: None,
-                worker_id: self.worker_id.clone(),
-                generation: stale.generation,
-            };
-            match self.statuses.put(&connector, task, &record) {
-                Ok(()) => tracing::info!(
-                    connector,
-                    ?task,
-                    previous = ?stale.state,
-                    "reported work from this worker's previous run UNASSIGNED"
-                ),
-                Err(error) => tracing::warn!(connector, ?task, "cannot write status: {error}"),
-            }
-        }
-        if let Err(error) = self.statuses.refresh() {
-            tracing::warn!("cannot read the status log: {error}");
-        }
     }
 
     fn sleep(&self, timeout: Duration) {
@@ -911,8 +881,7 @@ impl DistributedHerder {
                     (None, Some(failure)) => failure.clone(),
                     (None, None) => continue,
                 };
-                let stale = self.reported_elsewhere(name, None, &current);
-                if (stale || connector.published.as_ref() != Some(&current))
+                if connector.published.as_ref() != Some(&current)
                     && current.state != State::Unassigned
                 {
                     updates.push((name.clone(), None, current));
@@ -920,10 +889,7 @@ impl DistributedHerder {
             }
             for ((name, id), task) in &local.tasks {
                 let current = task.handle.status.get();
-                let stale = self.reported_elsewhere(name, Some(*id), &current);
-                if (stale || task.published.as_ref() != Some(&current))
-                    && current.state != State::Unassigned
-                {
+                if task.published.as_ref() != Some(&current) && current.state != State::Unassigned {
                     updates.push((name.clone(), Some(*id), current));
                 }
             }
@@ -955,16 +921,6 @@ impl DistributedHerder {
                 }
             }
         }
-    }
-
-    /// Whether the status log says something else about work this worker runs (another
-    /// worker reported it last, e.g. after a rebalance that briefly moved it away).
-    fn reported_elsewhere(&self, connector: &str, task: Option<u32>, current: &Status) -> bool {
-        let cached = match task {
-            None => self.statuses.connector(connector),
-            Some(t) => self.statuses.tasks(connector).get(&t).cloned(),
-        };
-        cached.is_none_or(|c| c.worker_id != self.worker_id || c.state != current.state)
     }
 
     /// Leader: writes a fresh session key when there is none or it expired.
@@ -1123,51 +1079,6 @@ pub fn sign(key: &[u8], body: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-/// Two members with one url are one worker: only one process can listen there.
-/// The older member is a process that died (or a membership this worker gave up
-/// when it rejoined as a new member) whose session has not expired yet; a
-/// coordinator without a join barrier (Tansu 0.6) still lists it. Keeping it would
-/// balance the restarted worker as if it were an extra one and keep its old work on
-/// the dead member. Left out, the old member counts as departed, and the assignor
-/// gives its work back to the member at its url.
-///
-/// The older one is the member the leader saw in its last round (`known`), when it
-/// saw only one of them; a leader without that memory cannot tell, and keeps both.
-fn without_replaced_members(
-    members: &[(String, WorkerState)],
-    known: impl Fn(&str) -> bool,
-) -> Vec<(String, WorkerState)> {
-    let mut by_url: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, (_, worker)) in members.iter().enumerate() {
-        by_url.entry(worker.url.as_str()).or_default().push(i);
-    }
-    let mut dropped = BTreeSet::new();
-    for (url, indexes) in by_url {
-        let fresh: Vec<usize> = indexes
-            .iter()
-            .copied()
-            .filter(|i| !known(&members[*i].0))
-            .collect();
-        if indexes.len() < 2 || fresh.len() != 1 {
-            continue;
-        }
-        for older in indexes.into_iter().filter(|i| *i != fresh[0]) {
-            tracing::info!(
-                url,
-                member = %members[older].0,
-                "two members share a url; leaving out the older one, which no longer runs"
-            );
-            dropped.insert(older);
-        }
-    }
-    members
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !dropped.contains(i))
-        .map(|(_, m)| m.clone())
-        .collect()
-}
-
 fn not_found(name: &str) -> HerderError {
     HerderError::NotFound(format!("Connector {name} not found"))
 }
@@ -1179,15 +1090,6 @@ fn work_of(snapshot: &ConfigSnapshot) -> assignor::Work {
         .keys()
         .map(|c| (c.clone(), snapshot.task_count(c)))
         .collect()
-}
-
-/// `host:port` of a worker's advertised REST URL, as its statuses name it.
-fn worker_id_of(url: &str) -> String {
-    url.trim_end_matches('/')
-        .split("://")
-        .nth(1)
-        .unwrap_or(url)
-        .to_string()
 }
 
 fn to_assignor(work: &Work) -> assignor::Assignment {
@@ -1249,7 +1151,6 @@ impl GroupListener for DistributedHerder {
         generation: i32,
         members: &[(String, WorkerState)],
     ) -> BTreeMap<String, Assignment> {
-        let members = &without_replaced_members(members, |id| lock(&self.assignor).knows(id));
         let max_offset = members
             .iter()
             .map(|(_, s)| s.config_offset)
@@ -1296,82 +1197,6 @@ impl GroupListener for DistributedHerder {
                     .unwrap_or_default(),
             })
             .collect();
-        // A member's metadata can predate the assignment it last received (a
-        // coordinator may complete a round without waiting for every member to
-        // rejoin): what this leader gave a member that is still here counts as owned,
-        // so it is never handed to a second worker.
-        // It is sent that work again, in case it never received it.
-        let mut assignor_members = assignor_members;
-        let mut unclaimed: BTreeMap<String, Work> = BTreeMap::new();
-        {
-            let state = lock(&self.assignor);
-            for member in &mut assignor_members {
-                if let Some(previous) = state.allocation().get(&member.id) {
-                    let missing = minus(&from_assignor(previous), &from_assignor(&member.owned));
-                    if !missing.is_empty() {
-                        tracing::debug!(member = %member.id, ?missing, "member metadata predates its last assignment");
-                        unclaimed.insert(member.id.clone(), missing);
-                    }
-                    member.owned.merge(previous);
-                }
-            }
-        }
-        // A new leader has no memory of the last round: work nobody claims that the
-        // status log shows running on a member still here is that member's (and is
-        // sent to it again).
-        if let Err(error) = self.statuses.refresh() {
-            tracing::warn!("leader cannot read the status log: {error}");
-        }
-        let claimed = assignor_members.iter().fold(Work::default(), |all, m| {
-            plus(&all, &from_assignor(&m.owned))
-        });
-        let by_worker: BTreeMap<String, usize> = assignor_members
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (worker_id_of(&m.url), i))
-            .collect();
-        let runs = |record: Option<StatusRecord>| -> Option<usize> {
-            let record = record?;
-            record
-                .is_active()
-                .then(|| by_worker.get(&record.worker_id).copied())
-                .flatten()
-        };
-        for (connector, count) in &work {
-            let mut owners = Vec::new();
-            if !claimed.connectors.contains(connector)
-                && let Some(i) = runs(self.statuses.connector(connector))
-            {
-                owners.push((
-                    i,
-                    Work {
-                        connectors: BTreeSet::from([connector.clone()]),
-                        tasks: BTreeSet::new(),
-                    },
-                ));
-            }
-            let statuses = self.statuses.tasks(connector);
-            for task in 0..*count {
-                let id = (connector.clone(), task);
-                if !claimed.tasks.contains(&id)
-                    && let Some(i) = runs(statuses.get(&task).cloned())
-                {
-                    owners.push((
-                        i,
-                        Work {
-                            connectors: BTreeSet::new(),
-                            tasks: BTreeSet::from([id]),
-                        },
-                    ));
-                }
-            }
-            for (i, work) in owners {
-                let member = &mut assignor_members[i];
-                member.owned.merge(&to_assignor(&work));
-                let entry = unclaimed.entry(member.id.clone()).or_default();
-                *entry = plus(entry, &work);
-            }
-        }
         let max_delay = self.settings.scheduled_rebalance_max_delay.as_millis() as u64;
         let outcome = assignor::assign(
             &mut lock(&self.assignor),
@@ -1417,9 +1242,6 @@ impl GroupListener for DistributedHerder {
                     out.assigned = from_assignor(&a.assigned);
                     out.revoked = from_assignor(&a.revoked);
                     out.delay_ms = a.delay_ms as i32;
-                    if let Some(missing) = unclaimed.get(id) {
-                        out.assigned = plus(&out.assigned, &minus(missing, &out.revoked));
-                    }
                 }
                 (id.clone(), out)
             })
@@ -1444,6 +1266,9 @@ impl GroupListener for DistributedHerder {
             if member.leader_id != member.member_id {
                 member.allocation.clear();
                 member.assigned_work = None;
+                // Another member led this round: this one's memory of the previous
+                // assignment is stale should it lead again (Kafka resets it too).
+                *lock(&self.assignor) = AssignorState::default();
             }
             member.owned.clone().unwrap_or_default()
         };
@@ -1490,6 +1315,7 @@ impl GroupListener for DistributedHerder {
         member.allocation.clear();
         member.assigned_work = None;
         member.leader_id.clear();
+        *lock(&self.assignor) = AssignorState::default();
     }
 }
 
@@ -1788,40 +1614,6 @@ fn record_json(record: &StatusRecord) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_restarted_worker_replaces_its_old_member() {
-        let member = |id: &str, url: &str| {
-            (
-                id.to_string(),
-                WorkerState {
-                    url: url.to_string(),
-                    config_offset: 0,
-                    allocation: None,
-                },
-            )
-        };
-        let ids = |members: Vec<(String, WorkerState)>| -> Vec<String> {
-            members.into_iter().map(|(id, _)| id).collect()
-        };
-        let members = vec![
-            member("a", "http://w1/"),
-            member("old", "http://w2/"),
-            member("new", "http://w2/"),
-        ];
-        // The leader saw `a` and `old` last round: `new` is w2 restarted.
-        let known = |id: &str| id == "a" || id == "old";
-        assert_eq!(ids(without_replaced_members(&members, known)), ["a", "new"]);
-        // A leader that saw neither (or both) cannot tell: both stay.
-        assert_eq!(
-            ids(without_replaced_members(&members, |id| id == "a")).len(),
-            3
-        );
-        assert_eq!(ids(without_replaced_members(&members, |_| true)).len(), 3);
-        // Distinct urls are never touched.
-        let distinct = vec![member("a", "http://w1/"), member("b", "http://w2/")];
-        assert_eq!(ids(without_replaced_members(&distinct, |_| false)).len(), 2);
-    }
 
     #[test]
     fn signatures_are_base64_hmac_sha256() {

@@ -31,16 +31,6 @@ pub struct StatusRecord {
     pub generation: i32,
 }
 
-impl StatusRecord {
-    /// RUNNING, PAUSED, FAILED or RESTARTING: the named worker holds this work.
-    pub fn is_active(&self) -> bool {
-        matches!(
-            self.state,
-            State::Running | State::Paused | State::Failed | State::Restarting
-        )
-    }
-}
-
 /// The status topic and the statuses read from it.
 pub struct StatusLog {
     log: KafkaLog,
@@ -171,25 +161,6 @@ impl StatusLog {
     /// The statuses of the connector's tasks as last read.
     pub fn tasks(&self, name: &str) -> BTreeMap<u32, StatusRecord> {
         self.lock().tasks.get(name).cloned().unwrap_or_default()
-    }
-
-    /// Connectors (task `None`) and tasks whose last status names `worker_id` in an
-    /// active state (RUNNING, PAUSED, FAILED or RESTARTING), with that status.
-    pub fn held_by(&self, worker_id: &str) -> Vec<(String, Option<u32>, StatusRecord)> {
-        let active = |r: &StatusRecord| r.worker_id == worker_id && r.is_active();
-        let cache = self.lock();
-        let connectors = cache
-            .connectors
-            .iter()
-            .filter(|(_, r)| active(r))
-            .map(|(c, r)| (c.clone(), None, r.clone()));
-        let tasks = cache.tasks.iter().flat_map(|(c, tasks)| {
-            tasks
-                .iter()
-                .filter(|(_, r)| active(r))
-                .map(|(t, r)| (c.clone(), Some(*t), r.clone()))
-        });
-        connectors.chain(tasks).collect()
     }
 
     /// Every connector with a status.
@@ -438,15 +409,13 @@ impl StatusCache {
             return;
         };
         let tasks = self.tasks.entry(connector).or_default();
-        // During quick rebalances a worker may report UNASSIGNED for a task another
-        // worker already runs in the same or a newer generation: keep RUNNING. A
-        // worker's own UNASSIGNED always replaces its own RUNNING.
+        // As Kafka Connect: an UNASSIGNED no newer than a RUNNING it would replace
+        // comes from a worker that stopped the task before (or while) its new owner
+        // started it.
         if rec.state == State::Unassigned
-            && tasks.get(&task).is_some_and(|k| {
-                k.state == State::Running
-                    && k.generation >= rec.generation
-                    && k.worker_id != rec.worker_id
-            })
+            && tasks
+                .get(&task)
+                .is_some_and(|k| k.state == State::Running && k.generation >= rec.generation)
         {
             tracing::trace!(key, "ignoring stale UNASSIGNED status");
             return;
@@ -559,7 +528,7 @@ mod tests {
             Some(encode(&rec(State::Unassigned, "b", 2))),
         ));
         assert_eq!(cache.tasks["my-conn"][&0], rec(State::Unassigned, "b", 2));
-        // A worker's own UNASSIGNED replaces its own RUNNING, whatever the generation.
+        // The rule does not look at the writer: its own stale UNASSIGNED is ignored too.
         cache.apply(&record(
             "status-task-my-conn-0",
             Some(encode(&rec(State::Running, "c", 7))),
@@ -568,7 +537,7 @@ mod tests {
             "status-task-my-conn-0",
             Some(encode(&rec(State::Unassigned, "c", 7))),
         ));
-        assert_eq!(cache.tasks["my-conn"][&0], rec(State::Unassigned, "c", 7));
+        assert_eq!(cache.tasks["my-conn"][&0], rec(State::Running, "c", 7));
         // Task tombstone.
         cache.apply(&record("status-task-my-conn-1", None));
         assert_eq!(cache.tasks["my-conn"].len(), 1);
