@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use crate::cluster::connector_offsets::{ConnectorOffset, ConnectorOffsets, Message};
-pub use crate::cluster::herder::{ConnectorInfo, TaskId};
 pub use crate::config::connector::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo};
+pub use crate::herder::offsets::{ConnectorOffset, ConnectorOffsets, Message};
+pub use crate::herder::{ConnectorInfo, TaskId};
 
 /// `GET /`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]

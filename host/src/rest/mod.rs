@@ -25,8 +25,9 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::cluster::config_log::TargetState;
-use crate::cluster::{Health, HerderApi, HerderError, RequestSignature};
+use crate::herder::{Health, HerderApi, HerderError, RequestSignature};
+use crate::util::urlencode;
+use crate::worker::status::TargetState;
 use entities::*;
 pub use error::RestError;
 
@@ -213,18 +214,6 @@ fn created(name: &str, body: ConnectorInfo) -> Response {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
-}
-
-/// Percent-encodes a path segment (connector names may hold any character).
-pub fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The values of a query parameter that may repeat (`?expand=status&expand=info`),
@@ -725,8 +714,7 @@ async fn alter_offsets(
     body: Bytes,
 ) -> Result<Json<Message>> {
     let value = parse_json(&body)?;
-    let offsets =
-        crate::cluster::connector_offsets::parse_request(&value).map_err(RestError::from)?;
+    let offsets = crate::herder::offsets::parse_request(&value).map_err(RestError::from)?;
     let herder = state.herder.clone();
     let what = format!("modifying offsets for connector {name}");
     blocking(&state, &what, move || herder.alter_offsets(&name, &offsets))
@@ -784,7 +772,7 @@ async fn plugin_config(
 ) -> Result<Json<Vec<ConfigKeyInfo>>> {
     let herder = state.herder.clone();
     blocking(&state, "reading a plugin's config definition", move || {
-        crate::cluster::herder::plugin_config_keys(herder.services(), &plugin)
+        crate::herder::plugin_config_keys(herder.services(), &plugin)
     })
     .await
     .map(Json)

@@ -9,11 +9,11 @@ use std::time::Duration;
 use super::WorkerServices;
 use super::status::{SharedStatus, State, Status};
 use super::task::{self, Signals, TaskArgs, TaskHandle};
-use crate::cluster::config_log::TargetState;
 use crate::config::connector::{ResolvedConnector, grants_for};
 use crate::config::providers::reverse_transform;
 use crate::plugin::instance::{SinkConnector, SourceConnector, config_list};
 use crate::plugin::{CallError, PluginContext, PluginKind};
+use crate::worker::status::TargetState;
 
 /// How long a stopping task may take to flush and commit.
 pub const TASK_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);

@@ -16,6 +16,35 @@ pub enum State {
     Stopped,
 }
 
+/// What a connector should be doing (Kafka Connect's `TargetState`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetState {
+    Started,
+    Paused,
+    Stopped,
+}
+
+impl TargetState {
+    /// The name Kafka Connect writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetState::Started => "STARTED",
+            TargetState::Paused => "PAUSED",
+            TargetState::Stopped => "STOPPED",
+        }
+    }
+
+    /// `TargetState.valueOf`: exact, upper case.
+    pub fn parse(name: &str) -> Option<TargetState> {
+        match name {
+            "STARTED" => Some(TargetState::Started),
+            "PAUSED" => Some(TargetState::Paused),
+            "STOPPED" => Some(TargetState::Stopped),
+            _ => None,
+        }
+    }
+}
+
 /// A state with the failure trace that explains it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Status {
@@ -46,10 +75,7 @@ impl SharedStatus {
     }
 
     fn lock(&self) -> MutexGuard<'_, Status> {
-        match self.0.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        crate::util::lock(&self.0)
     }
 
     pub fn get(&self) -> Status {

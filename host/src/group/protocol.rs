@@ -16,56 +16,7 @@ pub const CONNECTOR_TASK: i32 = -1;
 pub const NO_ERROR: i16 = 0;
 pub const CONFIG_MISMATCH: i16 = 1;
 
-/// A sub-protocol, in the order of preference Kafka Connect offers them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SubProtocol {
-    /// v0: eager rebalancing.
-    Eager,
-    /// v1: incremental cooperative rebalancing.
-    Compatible,
-    /// v2: incremental cooperative with signed internal requests.
-    Sessioned,
-}
-
-impl SubProtocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            SubProtocol::Eager => "default",
-            SubProtocol::Compatible => "compatible",
-            SubProtocol::Sessioned => "sessioned",
-        }
-    }
-
-    pub fn version(self) -> i16 {
-        match self {
-            SubProtocol::Eager => 0,
-            SubProtocol::Compatible => 1,
-            SubProtocol::Sessioned => 2,
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "default" => Some(SubProtocol::Eager),
-            "compatible" => Some(SubProtocol::Compatible),
-            "sessioned" => Some(SubProtocol::Sessioned),
-            _ => None,
-        }
-    }
-
-    /// What a worker with `connect.protocol=self` offers in JoinGroup, best first.
-    pub fn offered(self) -> Vec<SubProtocol> {
-        match self {
-            SubProtocol::Sessioned => vec![
-                SubProtocol::Sessioned,
-                SubProtocol::Compatible,
-                SubProtocol::Eager,
-            ],
-            SubProtocol::Compatible => vec![SubProtocol::Compatible, SubProtocol::Eager],
-            SubProtocol::Eager => vec![SubProtocol::Eager],
-        }
-    }
-}
+pub use crate::config::distributed::SubProtocol;
 
 /// Why group-protocol bytes could not be read.
 #[derive(Debug, thiserror::Error)]

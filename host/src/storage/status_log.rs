@@ -8,9 +8,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Value, json};
 
-use crate::cluster::config_log::parse_task_key;
-use crate::cluster::kafka_log::{KafkaLog, LogError, LogRecord, LogRole};
 use crate::config::WorkerConfig;
+use crate::storage::config_log::parse_task_key;
+use crate::storage::kafka_log::{KafkaLog, LogError, LogRecord, LogRole};
 use crate::worker::status::State;
 
 const CONNECTOR_STATUS_PREFIX: &str = "status-connector-";
@@ -169,10 +169,7 @@ impl StatusLog {
     }
 
     fn lock(&self) -> MutexGuard<'_, StatusCache> {
-        match self.cache.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        crate::util::lock(&self.cache)
     }
 }
 

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::config_log::TargetState;
-use super::connector_offsets::{self, ConnectorOffset, ConnectorOffsets, Message, OffsetsTarget};
-use super::herder::{ConnectorInfo, HerderError};
+use super::offsets::{self, ConnectorOffset, ConnectorOffsets, Message, OffsetsTarget};
+use super::{ConnectorInfo, HerderError};
 use crate::config::connector::ConfigInfos;
 use crate::plugin::PluginKind;
 use crate::worker::WorkerServices;
+use crate::worker::status::TargetState;
 
 /// The signature headers of an internal (worker-to-worker) request.
 #[derive(Clone, Debug, Default)]
@@ -114,7 +114,7 @@ pub trait HerderApi: Send + Sync {
     /// `GET /connectors/{c}/offsets` (KIP-875).
     fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
         let (props, kind) = self.offsets_target(name)?;
-        connector_offsets::read(&self.offsets_view(name, kind, &props))
+        offsets::read(&self.offsets_view(name, kind, &props))
     }
 
     /// `PATCH /connectors/{c}/offsets` (KIP-875): only on a STOPPED connector.
@@ -124,13 +124,13 @@ pub trait HerderApi: Send + Sync {
         offsets: &[ConnectorOffset],
     ) -> Result<Message, HerderError> {
         let (props, kind) = self.stopped_offsets_target(name)?;
-        connector_offsets::alter(&self.offsets_view(name, kind, &props), offsets)
+        offsets::alter(&self.offsets_view(name, kind, &props), offsets)
     }
 
     /// `DELETE /connectors/{c}/offsets` (KIP-875): only on a STOPPED connector.
     fn reset_offsets(&self, name: &str) -> Result<Message, HerderError> {
         let (props, kind) = self.stopped_offsets_target(name)?;
-        connector_offsets::reset(&self.offsets_view(name, kind, &props))
+        offsets::reset(&self.offsets_view(name, kind, &props))
     }
 
     /// The connector's config (providers resolved) and kind, for offset requests.
@@ -162,9 +162,7 @@ pub trait HerderApi: Send + Sync {
         let stopped =
             self.target_state(name)? == TargetState::Stopped && self.info(name)?.tasks.is_empty();
         if !stopped {
-            return Err(HerderError::BadRequest(
-                connector_offsets::not_stopped_message(name),
-            ));
+            return Err(HerderError::BadRequest(offsets::not_stopped_message(name)));
         }
         Ok(target)
     }

@@ -96,10 +96,7 @@ struct Control {
 
 impl Control {
     fn wait(&self, timeout: Duration) {
-        let guard = match self.lock.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let guard = crate::util::lock(&self.lock);
         if self.stop.load(Ordering::SeqCst) || self.rejoin.load(Ordering::SeqCst) {
             return;
         }
@@ -107,10 +104,7 @@ impl Control {
     }
 
     fn notify(&self) {
-        let _guard = match self.lock.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let _guard = crate::util::lock(&self.lock);
         self.wake.notify_all();
     }
 }
