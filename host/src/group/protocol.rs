@@ -4,7 +4,7 @@
 //! out, so the bytes a Ferry worker puts in JoinGroup/SyncGroup mean the same to any
 //! Kafka tool that inspects a Connect group.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use bytes::{Buf, BufMut};
 
@@ -17,6 +17,7 @@ pub const NO_ERROR: i16 = 0;
 pub const CONFIG_MISMATCH: i16 = 1;
 
 pub use crate::config::distributed::SubProtocol;
+use crate::worker::work::{ConnectorsAndTasks, TaskId};
 
 /// Why group-protocol bytes could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -27,19 +28,6 @@ pub enum ProtocolError {
     Utf8,
     #[error("negative length {0} in connect protocol data")]
     Length(i32),
-}
-
-/// Connectors and tasks a worker owns or is given.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Work {
-    pub connectors: BTreeSet<String>,
-    pub tasks: BTreeSet<(String, u32)>,
-}
-
-impl Work {
-    pub fn is_empty(&self) -> bool {
-        self.connectors.is_empty() && self.tasks.is_empty()
-    }
 }
 
 /// Member metadata: the worker's REST URL, the config-log offset it has read to, and
@@ -59,8 +47,8 @@ pub struct Assignment {
     pub leader: String,
     pub leader_url: String,
     pub config_offset: i64,
-    pub assigned: Work,
-    pub revoked: Work,
+    pub assigned: ConnectorsAndTasks,
+    pub revoked: ConnectorsAndTasks,
     pub delay_ms: i32,
 }
 
@@ -72,8 +60,8 @@ impl Assignment {
             leader: String::new(),
             leader_url: String::new(),
             config_offset: -1,
-            assigned: Work::default(),
-            revoked: Work::default(),
+            assigned: ConnectorsAndTasks::default(),
+            revoked: ConnectorsAndTasks::default(),
             delay_ms: 0,
         }
     }
@@ -86,7 +74,7 @@ fn put_string(buf: &mut Vec<u8>, s: &str) {
 
 /// `CONNECTOR_ASSIGNMENT_V0` entries: connector name and its task ids, with -1 for
 /// the connector itself.
-fn put_work(buf: &mut Vec<u8>, work: &Work) {
+fn put_work(buf: &mut Vec<u8>, work: &ConnectorsAndTasks) {
     let mut by_connector: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
     for connector in &work.connectors {
         by_connector
@@ -94,11 +82,11 @@ fn put_work(buf: &mut Vec<u8>, work: &Work) {
             .or_default()
             .push(CONNECTOR_TASK);
     }
-    for (connector, task) in &work.tasks {
+    for task in &work.tasks {
         by_connector
-            .entry(connector)
+            .entry(&task.connector)
             .or_default()
-            .push(*task as i32);
+            .push(task.task as i32);
     }
     buf.put_i32(by_connector.len() as i32);
     for (connector, tasks) in by_connector {
@@ -149,8 +137,8 @@ fn get_string(buf: &mut &[u8]) -> Result<String, ProtocolError> {
     Ok(text)
 }
 
-fn get_work(buf: &mut &[u8]) -> Result<Work, ProtocolError> {
-    let mut work = Work::default();
+fn get_work(buf: &mut &[u8]) -> Result<ConnectorsAndTasks, ProtocolError> {
+    let mut work = ConnectorsAndTasks::default();
     let count = get_i32(buf)?;
     // A null array (-1) is empty work.
     for _ in 0..count.max(0) {
@@ -161,7 +149,8 @@ fn get_work(buf: &mut &[u8]) -> Result<Work, ProtocolError> {
             if task == CONNECTOR_TASK {
                 work.connectors.insert(connector.clone());
             } else if task >= 0 {
-                work.tasks.insert((connector.clone(), task as u32));
+                work.tasks
+                    .insert(TaskId::new(connector.clone(), task as u32));
             }
         }
     }
@@ -196,7 +185,7 @@ pub fn decode_assignment(mut bytes: &[u8]) -> Result<Assignment, ProtocolError> 
     let (revoked, delay_ms) = if version >= 1 {
         (get_work(buf)?, get_i32(buf)?)
     } else {
-        (Work::default(), 0)
+        (ConnectorsAndTasks::default(), 0)
     };
     Ok(Assignment {
         version,
@@ -261,10 +250,10 @@ pub fn decode_metadata(mut bytes: &[u8]) -> Result<WorkerState, ProtocolError> {
 mod tests {
     use super::*;
 
-    fn work(connectors: &[&str], tasks: &[(&str, u32)]) -> Work {
-        Work {
+    fn work(connectors: &[&str], tasks: &[(&str, u32)]) -> ConnectorsAndTasks {
+        ConnectorsAndTasks {
             connectors: connectors.iter().map(|c| c.to_string()).collect(),
-            tasks: tasks.iter().map(|(c, t)| (c.to_string(), *t)).collect(),
+            tasks: tasks.iter().map(|(c, t)| TaskId::new(*c, *t)).collect(),
         }
     }
 
@@ -307,7 +296,7 @@ mod tests {
             leader_url: "U".into(),
             config_offset: 3,
             assigned: work(&["c"], &[("c", 0)]),
-            revoked: Work::default(),
+            revoked: ConnectorsAndTasks::default(),
             delay_ms: 0,
         };
         let bytes = encode_assignment(&assignment);

@@ -24,6 +24,7 @@ use crate::plugin::{LoadedPlugin, PluginKind, PluginRegistry};
 use crate::worker::WorkerServices;
 use crate::worker::status::Status;
 
+pub use crate::worker::work::TaskId;
 pub use api::{Health, HerderApi, RequestSignature};
 
 /// A request the herder refuses, with the HTTP status Kafka Connect uses.
@@ -72,13 +73,6 @@ pub struct ConnectorInfo {
     pub tasks: Vec<TaskId>,
     #[serde(rename = "type")]
     pub kind: String,
-}
-
-/// Kafka Connect's `ConnectorTaskId`.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct TaskId {
-    pub connector: String,
-    pub task: u32,
 }
 
 /// Validates a config for the connector plugin `class`, as the validate endpoint

@@ -339,10 +339,7 @@ impl DistributedHerder {
             name: name.to_string(),
             config: props.clone(),
             tasks: (0..snapshot.task_count(name))
-                .map(|task| TaskId {
-                    connector: name.to_string(),
-                    task,
-                })
+                .map(|task| TaskId::new(name, task))
                 .collect(),
             kind: self.kind_of(props),
         })
@@ -352,12 +349,9 @@ impl DistributedHerder {
     /// assignment.
     pub(super) fn owner_url(&self, connector: &str, task: Option<u32>) -> Option<String> {
         let member = lock(&self.member);
-        member.allocation.values().find_map(|(url, work)| {
-            let owns = match task {
-                None => work.connectors.contains(connector),
-                Some(t) => work.tasks.contains(&(connector.to_string(), t)),
-            };
-            owns.then(|| url.clone())
-        })
+        member
+            .allocation
+            .values()
+            .find_map(|(url, work)| work.contains(connector, task).then(|| url.clone()))
     }
 }

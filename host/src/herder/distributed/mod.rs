@@ -6,7 +6,7 @@
 //! what it was given, reports statuses, and hands task configs computed by its
 //! connectors to the leader, the only writer of connector and task configs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -31,7 +31,8 @@ use super::{
 };
 use crate::config::connector::{self, ConfigInfos, ResolvedConnector};
 use crate::config::distributed::DistributedConfig;
-use crate::group::protocol::{self, Assignment, SubProtocol, Work, WorkerState};
+use crate::group::plan::{self, PlanInput};
+use crate::group::protocol::{self, Assignment, SubProtocol, WorkerState};
 use crate::storage::kafka_log::LogError;
 use crate::storage::status_log::{StatusLog, StatusRecord};
 use crate::util::{lock, urlencode};
@@ -39,6 +40,7 @@ use crate::worker::WorkerServices;
 use crate::worker::connector::{ConnectorRuntime, TASK_SHUTDOWN_TIMEOUT, spawn_task};
 use crate::worker::status::{State, Status};
 use crate::worker::task::{Signals, TaskHandle};
+use crate::worker::work::ConnectorsAndTasks;
 
 /// How often the herder thread looks at the logs and its work.
 const TICK: Duration = Duration::from_millis(200);
@@ -63,13 +65,13 @@ struct MemberView {
     /// Set from JoinGroup until the assignment arrives.
     rebalancing: bool,
     /// None until the first assignment (and after membership is lost).
-    owned: Option<Work>,
+    owned: Option<ConnectorsAndTasks>,
     /// Revoked work still shutting down: reported as owned until it has stopped.
-    stopping: Work,
+    stopping: ConnectorsAndTasks,
     /// The config offset the last assignment was computed at.
     config_offset: i64,
     /// Leader only: who owns what after the last round (member id → url, work).
-    allocation: BTreeMap<String, (String, Work)>,
+    allocation: BTreeMap<String, (String, ConnectorsAndTasks)>,
     /// Leader only: the work (connector → task count) the last round assigned.
     assigned_work: Option<assignor::Work>,
 }
@@ -100,7 +102,7 @@ struct LocalTask {
 #[derive(Default)]
 struct LocalWork {
     connectors: BTreeMap<String, LocalConnector>,
-    tasks: BTreeMap<(String, u32), LocalTask>,
+    tasks: BTreeMap<TaskId, LocalTask>,
 }
 
 /// One worker of a Connect cluster.
@@ -297,34 +299,6 @@ fn work_of(snapshot: &ConfigSnapshot) -> assignor::Work {
         .collect()
 }
 
-fn to_assignor(work: &Work) -> assignor::Assignment {
-    assignor::Assignment {
-        connectors: work.connectors.clone(),
-        tasks: work.tasks.clone(),
-    }
-}
-
-fn from_assignor(assignment: &assignor::Assignment) -> Work {
-    Work {
-        connectors: assignment.connectors.clone(),
-        tasks: assignment.tasks.clone(),
-    }
-}
-
-fn minus(a: &Work, b: &Work) -> Work {
-    Work {
-        connectors: a.connectors.difference(&b.connectors).cloned().collect(),
-        tasks: a.tasks.difference(&b.tasks).cloned().collect(),
-    }
-}
-
-fn plus(a: &Work, b: &Work) -> Work {
-    Work {
-        connectors: a.connectors.union(&b.connectors).cloned().collect(),
-        tasks: a.tasks.union(&b.tasks).cloned().collect(),
-    }
-}
-
 impl GroupListener for DistributedHerder {
     fn worker_state(&self) -> WorkerState {
         let config_offset = self.configs.snapshot().offset;
@@ -335,7 +309,7 @@ impl GroupListener for DistributedHerder {
             allocation.leader = member.leader_id.clone();
             allocation.leader_url = member.leader_url.clone();
             allocation.config_offset = member.config_offset;
-            allocation.assigned = plus(owned, &member.stopping);
+            allocation.assigned = owned.union(&member.stopping);
             allocation
         });
         WorkerState {
@@ -356,101 +330,29 @@ impl GroupListener for DistributedHerder {
         generation: i32,
         members: &[(String, WorkerState)],
     ) -> BTreeMap<String, Assignment> {
-        let max_offset = members
-            .iter()
-            .map(|(_, s)| s.config_offset)
-            .max()
-            .unwrap_or(-1);
         if let Err(error) = self.read_config_log() {
             tracing::warn!("leader cannot read the config log: {error}");
         }
         let snapshot = self.configs.snapshot();
-        let leader_url = members
-            .iter()
-            .find(|(id, _)| id == leader_id)
-            .map(|(_, s)| s.url.clone())
-            .unwrap_or_else(|| self.url.clone());
-        let base = |error: i16, offset: i64| {
-            let mut a = Assignment::empty(protocol.version());
-            a.error = error;
-            a.leader = leader_id.to_string();
-            a.leader_url = leader_url.clone();
-            a.config_offset = offset;
-            a
-        };
-        if snapshot.offset < max_offset {
-            tracing::warn!(
-                leader_offset = snapshot.offset,
-                max_offset,
-                "Was selected to perform assignments, but do not have latest config found in sync request. Returning an empty configuration to trigger re-sync."
-            );
-            return members
-                .iter()
-                .map(|(id, _)| (id.clone(), base(protocol::CONFIG_MISMATCH, max_offset)))
-                .collect();
-        }
         let work = work_of(&snapshot);
-        let assignor_members: Vec<assignor::Member> = members
-            .iter()
-            .map(|(id, state)| assignor::Member {
-                id: id.clone(),
-                url: state.url.clone(),
-                owned: state
-                    .allocation
-                    .as_ref()
-                    .map(|a| to_assignor(&a.assigned))
-                    .unwrap_or_default(),
-            })
-            .collect();
-        let max_delay = self.settings.scheduled_rebalance_max_delay.as_millis() as u64;
-        let outcome = assignor::assign(
-            &mut lock(&self.assignor),
-            &assignor_members,
-            &work,
-            now_ms(),
-            max_delay,
-        );
-        let urls: BTreeMap<&str, &str> = members
-            .iter()
-            .map(|(id, s)| (id.as_str(), s.url.as_str()))
-            .collect();
-        {
+        let input = PlanInput {
+            protocol,
+            leader_id,
+            leader_url: &self.url,
+            members,
+            config_offset: snapshot.offset,
+            work: &work,
+            now_ms: now_ms(),
+            max_delay_ms: self.settings.scheduled_rebalance_max_delay.as_millis() as u64,
+        };
+        let plan = plan::plan(&mut lock(&self.assignor), &input);
+        if let Some(allocation) = plan.allocation {
             let mut member = lock(&self.member);
-            member.allocation = outcome
-                .allocation
-                .iter()
-                .map(|(id, a)| {
-                    (
-                        id.clone(),
-                        (
-                            urls.get(id.as_str()).copied().unwrap_or("").to_string(),
-                            from_assignor(a),
-                        ),
-                    )
-                })
-                .collect();
+            member.allocation = allocation;
             member.assigned_work = Some(work);
+            tracing::info!(generation, members = members.len(), "computed assignments");
         }
-        tracing::info!(generation, members = members.len(), "computed assignments");
-        outcome
-            .assignments
-            .iter()
-            .map(|(id, a)| {
-                let mut out = base(protocol::NO_ERROR, snapshot.offset.max(max_offset));
-                if protocol == SubProtocol::Eager {
-                    out.assigned = outcome
-                        .allocation
-                        .get(id)
-                        .map(from_assignor)
-                        .unwrap_or_default();
-                } else {
-                    out.assigned = from_assignor(&a.assigned);
-                    out.revoked = from_assignor(&a.revoked);
-                    out.delay_ms = a.delay_ms as i32;
-                }
-                (id.clone(), out)
-            })
-            .collect()
+        plan.assignments
     }
 
     fn on_assigned(
@@ -485,7 +387,7 @@ impl GroupListener for DistributedHerder {
             return;
         }
         let revoked = if protocol == SubProtocol::Eager {
-            minus(&previous, &assignment.assigned)
+            previous.difference(&assignment.assigned)
         } else {
             assignment.revoked.clone()
         };
@@ -495,7 +397,7 @@ impl GroupListener for DistributedHerder {
         let owned = if protocol == SubProtocol::Eager {
             assignment.assigned.clone()
         } else {
-            plus(&minus(&previous, &revoked), &assignment.assigned)
+            previous.difference(&revoked).union(&assignment.assigned)
         };
         tracing::info!(
             generation,

@@ -82,12 +82,13 @@ impl DistributedHerder {
                         local
                             .tasks
                             .iter()
-                            .filter(|((c, _), _)| *c == name)
-                            .filter(|((_, i), task)| {
-                                *i >= count
-                                    || snapshot.task_config(&name, *i) != Some(&task.handle.config)
+                            .filter(|(id, task)| {
+                                id.connector == name
+                                    && (id.task >= count
+                                        || snapshot.task_config(&name, id.task)
+                                            != Some(&task.handle.config))
                             })
-                            .map(|((_, i), _)| *i)
+                            .map(|(id, _)| id.task)
                             .collect()
                     };
                     if !stale.is_empty() {
@@ -126,7 +127,7 @@ impl DistributedHerder {
             let signals: Vec<Arc<Signals>> = local
                 .tasks
                 .iter()
-                .filter(|((c, _), _)| c == name)
+                .filter(|(id, _)| id.connector == name)
                 .map(|(_, t)| t.handle.signals.clone())
                 .collect();
             (runtime, signals)
@@ -161,10 +162,11 @@ impl DistributedHerder {
             let restart: Vec<u32> = lock(&self.local)
                 .tasks
                 .iter()
-                .filter(|((c, _), t)| {
-                    c == name && (!only_failed || t.handle.status.get().state == State::Failed)
+                .filter(|(id, t)| {
+                    id.connector == name
+                        && (!only_failed || t.handle.status.get().state == State::Failed)
                 })
-                .map(|((_, i), _)| *i)
+                .map(|(id, _)| id.task)
                 .collect();
             for task in restart {
                 self.restart_local_task(name, task);
@@ -178,7 +180,7 @@ impl DistributedHerder {
             let member = lock(&self.member);
             match &member.owned {
                 // Work still stopping from an earlier revocation starts once it stopped.
-                Some(owned) => (minus(owned, &member.stopping), member.config_offset),
+                Some(owned) => (owned.difference(&member.stopping), member.config_offset),
                 None => return,
             }
         };
@@ -195,7 +197,7 @@ impl DistributedHerder {
                 .filter(|c| !local.connectors.contains_key(*c))
                 .cloned()
                 .collect();
-            let tasks: Vec<(String, u32)> = owned
+            let tasks: Vec<TaskId> = owned
                 .tasks
                 .iter()
                 .filter(|t| !local.tasks.contains_key(*t))
@@ -207,19 +209,9 @@ impl DistributedHerder {
         // before starting anything.
         let still_mine = |connector: &str, task: Option<u32>| {
             let member = lock(&self.member);
-            let Some(owned) = member.owned.as_ref() else {
-                return false;
-            };
-            match task {
-                None => {
-                    owned.connectors.contains(connector)
-                        && !member.stopping.connectors.contains(connector)
-                }
-                Some(t) => {
-                    let id = (connector.to_string(), t);
-                    owned.tasks.contains(&id) && !member.stopping.tasks.contains(&id)
-                }
-            }
+            member.owned.as_ref().is_some_and(|owned| {
+                owned.contains(connector, task) && !member.stopping.contains(connector, task)
+            })
         };
         for name in missing_connectors {
             if !still_mine(&name, None) {
@@ -229,7 +221,11 @@ impl DistributedHerder {
                 self.start_local_connector(&name, props, &snapshot);
             }
         }
-        for (name, task) in missing_tasks {
+        for TaskId {
+            connector: name,
+            task,
+        } in missing_tasks
+        {
             if !still_mine(&name, Some(task)) {
                 continue;
             }
@@ -326,7 +322,7 @@ impl DistributedHerder {
             Err(message) => TaskHandle::failed(task, config.clone(), message),
         };
         lock(&self.local).tasks.insert(
-            (name.to_string(), task),
+            TaskId::new(name, task),
             LocalTask {
                 handle,
                 published: None,
@@ -367,12 +363,12 @@ impl DistributedHerder {
     /// Stops the local tasks matching `filter`, all at once (each flushes and
     /// commits), and waits for them.
     pub(super) fn stop_local_tasks(&self, filter: impl Fn(&str, u32) -> bool, report: bool) {
-        let mut removed: Vec<((String, u32), LocalTask)> = {
+        let mut removed: Vec<(TaskId, LocalTask)> = {
             let mut local = lock(&self.local);
-            let keys: Vec<(String, u32)> = local
+            let keys: Vec<TaskId> = local
                 .tasks
                 .keys()
-                .filter(|(c, i)| filter(c, *i))
+                .filter(|id| filter(&id.connector, id.task))
                 .cloned()
                 .collect();
             keys.into_iter()
@@ -382,10 +378,10 @@ impl DistributedHerder {
         for (_, task) in &removed {
             task.handle.signals.request_stop();
         }
-        for ((connector, id), task) in &mut removed {
+        for (id, task) in &mut removed {
             task.handle.stop(TASK_SHUTDOWN_TIMEOUT);
             if report {
-                self.put_unassigned(connector, Some(*id));
+                self.put_unassigned(&id.connector, Some(id.task));
             }
         }
     }
@@ -393,7 +389,7 @@ impl DistributedHerder {
     pub(super) fn restart_local_task(&self, name: &str, task: u32) -> bool {
         let exists = lock(&self.local)
             .tasks
-            .contains_key(&(name.to_string(), task));
+            .contains_key(&TaskId::new(name, task));
         if !exists {
             return false;
         }
@@ -410,7 +406,7 @@ impl DistributedHerder {
 
     /// Stops revoked work off the membership thread (tasks flush and commit, which
     /// takes a while), then asks for the rejoin that lets the leader hand it out.
-    pub(super) fn stop_revoked(&self, revoked: Work) {
+    pub(super) fn stop_revoked(&self, revoked: ConnectorsAndTasks) {
         tracing::info!(
             connectors = ?revoked.connectors,
             tasks = ?revoked.tasks,
@@ -418,7 +414,7 @@ impl DistributedHerder {
         );
         {
             let mut member = lock(&self.member);
-            member.stopping = plus(&member.stopping, &revoked);
+            member.stopping = member.stopping.union(&revoked);
         }
         let Some(herder) = self.me.upgrade() else {
             return;
@@ -426,14 +422,13 @@ impl DistributedHerder {
         let spawned = std::thread::Builder::new()
             .name("ferry-revoke".into())
             .spawn(move || {
-                let tasks: BTreeSet<(String, u32)> = revoked.tasks.clone();
-                herder.stop_local_tasks(|c, i| tasks.contains(&(c.to_string(), i)), true);
+                herder.stop_local_tasks(|c, i| revoked.contains(c, Some(i)), true);
                 for connector in &revoked.connectors {
                     herder.stop_local_connector(connector, true);
                 }
                 {
                     let mut member = lock(&herder.member);
-                    member.stopping = minus(&member.stopping, &revoked);
+                    member.stopping = member.stopping.difference(&revoked);
                 }
                 herder.request_rejoin();
                 herder.wake();
@@ -600,10 +595,10 @@ impl DistributedHerder {
                     updates.push((name.clone(), None, current));
                 }
             }
-            for ((name, id), task) in &local.tasks {
+            for (id, task) in &local.tasks {
                 let current = task.handle.status.get();
                 if task.published.as_ref() != Some(&current) && current.state != State::Unassigned {
-                    updates.push((name.clone(), Some(*id), current));
+                    updates.push((id.connector.clone(), Some(id.task), current));
                 }
             }
         }
@@ -623,7 +618,7 @@ impl DistributedHerder {
                             }
                         }
                         Some(t) => {
-                            if let Some(t) = local.tasks.get_mut(&(name.clone(), t)) {
+                            if let Some(t) = local.tasks.get_mut(&TaskId::new(name.clone(), t)) {
                                 t.published = Some(status);
                             }
                         }
