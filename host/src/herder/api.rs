@@ -4,14 +4,12 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::offsets::{self, ConnectorOffset, ConnectorOffsets, Message, OffsetsTarget};
-use super::{ConnectorInfo, HerderError};
+use super::{ConnectorInfo, HerderError, PluginInfo, TaskInfo};
 use crate::config::connector::ConfigInfos;
 use crate::plugin::PluginKind;
 use crate::worker::WorkerServices;
-use crate::worker::status::TargetState;
+use crate::worker::status::{ConnectorStateInfo, TargetState, TaskState};
 
 /// The signature headers of an internal (worker-to-worker) request.
 #[derive(Clone, Debug, Default)]
@@ -67,9 +65,9 @@ pub trait HerderApi: Send + Sync {
     fn set_cluster_logger_level(&self, namespace: &str, level: &str) -> Result<(), HerderError>;
     fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError>;
     fn config(&self, name: &str) -> Result<BTreeMap<String, String>, HerderError>;
-    fn status(&self, name: &str) -> Result<Value, HerderError>;
-    fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError>;
-    fn tasks(&self, name: &str) -> Result<Value, HerderError>;
+    fn status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError>;
+    fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError>;
+    fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError>;
     fn pause(&self, name: &str) -> Result<(), HerderError>;
     fn resume(&self, name: &str) -> Result<(), HerderError>;
     fn restart_connector(&self, name: &str) -> Result<(), HerderError>;
@@ -81,9 +79,9 @@ pub trait HerderApi: Send + Sync {
         name: &str,
         include_tasks: bool,
         only_failed: bool,
-    ) -> Result<Value, HerderError>;
+    ) -> Result<ConnectorStateInfo, HerderError>;
     fn delete(&self, name: &str) -> Result<(), HerderError>;
-    fn plugins(&self, connectors_only: bool) -> Vec<Value>;
+    fn plugins(&self, connectors_only: bool) -> Vec<PluginInfo>;
     /// Internal endpoint `POST /connectors/{c}/tasks`: a worker running a connector
     /// hands its task configs to the leader.
     fn put_task_configs(

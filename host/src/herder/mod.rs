@@ -15,14 +15,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use crate::config::connector::{self, ConfigInfos, Validation, unknown_class_message};
 use crate::config::providers::ConfigProviders;
 use crate::plugin::instance::{Introspect, config_list};
 use crate::plugin::{LoadedPlugin, PluginKind, PluginRegistry};
 use crate::worker::WorkerServices;
-use crate::worker::status::Status;
+use crate::worker::status::{ConnectorStateInfo, State};
 
 pub use crate::worker::work::TaskId;
 pub use api::{Health, HerderApi, RequestSignature};
@@ -73,6 +72,26 @@ pub struct ConnectorInfo {
     pub tasks: Vec<TaskId>,
     #[serde(rename = "type")]
     pub kind: String,
+}
+
+/// One entry of `GET /connectors/{c}/tasks`.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct TaskInfo {
+    pub id: TaskId,
+    pub config: BTreeMap<String, String>,
+}
+
+/// One entry of `GET /connector-plugins`.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PluginInfo {
+    pub class: String,
+    /// source, sink, converter, header_converter, transformation or predicate.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub version: String,
+    /// Ferry: the Kafka class names and short aliases this plugin answers to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 /// Validates a config for the connector plugin `class`, as the validate endpoint
@@ -253,23 +272,21 @@ pub fn plugin_config_keys(
     Ok(keys)
 }
 
-/// `GET /connector-plugins` entries.
-pub fn plugin_list(services: &WorkerServices, connectors_only: bool) -> Vec<Value> {
-    let mut out: Vec<Value> = services
+/// `GET /connector-plugins` entries, sorted by class.
+pub fn plugin_list(services: &WorkerServices, connectors_only: bool) -> Vec<PluginInfo> {
+    let mut out: Vec<PluginInfo> = services
         .registry
         .all()
         .iter()
         .filter(|p| !connectors_only || matches!(p.kind, PluginKind::Source | PluginKind::Sink))
-        .map(|p| {
-            json!({
-                "class": p.descriptor.name,
-                "type": p.kind.as_str(),
-                "version": p.descriptor.version,
-                "aliases": p.descriptor.aliases,
-            })
+        .map(|p| PluginInfo {
+            class: p.descriptor.name.clone(),
+            kind: p.kind.as_str().to_string(),
+            version: p.descriptor.version.clone(),
+            aliases: p.descriptor.aliases.clone(),
         })
         .collect();
-    out.sort_by(|a, b| a["class"].as_str().cmp(&b["class"].as_str()));
+    out.sort_by(|a, b| a.class.cmp(&b.class));
     out
 }
 
@@ -299,28 +316,22 @@ pub fn precheck_connector(
 
 /// Kafka's KIP-745 restart plan: the connector's status with what a restart with
 /// these flags restarts shown as RESTARTING (`RestartRequest.shouldRestart*`).
-pub fn restart_plan(mut status: Value, include_tasks: bool, only_failed: bool) -> Value {
-    let restarting = json!("RESTARTING");
-    if !only_failed || status["connector"]["state"] == "FAILED" {
-        status["connector"]["state"] = restarting.clone();
+pub fn restart_plan(
+    mut status: ConnectorStateInfo,
+    include_tasks: bool,
+    only_failed: bool,
+) -> ConnectorStateInfo {
+    if !only_failed || status.connector.state == State::Failed {
+        status.connector.state = State::Restarting;
     }
-    if include_tasks && let Some(tasks) = status["tasks"].as_array_mut() {
-        for task in tasks {
-            if !only_failed || task["state"] == "FAILED" {
-                task["state"] = restarting.clone();
+    if include_tasks {
+        for task in &mut status.tasks {
+            if !only_failed || task.state == State::Failed {
+                task.state = State::Restarting;
             }
         }
     }
     status
-}
-
-/// Kafka Connect's `{"state","worker_id"[,"trace"]}` for one connector or task.
-pub fn status_json(status: &Status, worker_id: &str) -> Value {
-    let mut body = json!({"state": status.state, "worker_id": worker_id});
-    if let Some(trace) = status.trace.as_deref().filter(|t| !t.is_empty()) {
-        body["trace"] = json!(trace);
-    }
-    body
 }
 
 pub(crate) fn not_found(name: &str) -> HerderError {

@@ -4,18 +4,18 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
-use serde_json::{Value, json};
-
 use super::{
-    ConnectorInfo, HerderError, TaskId, not_found, plugin_list, precheck_connector, restart_plan,
-    status_json, validate_config, validate_plugin_config,
+    ConnectorInfo, HerderError, PluginInfo, TaskId, TaskInfo, not_found, plugin_list,
+    precheck_connector, restart_plan, validate_config, validate_plugin_config,
 };
 use crate::config::connector::{ConfigInfos, Validation};
 use crate::util::lock;
 use crate::worker::WorkerServices;
 use crate::worker::connector::ConnectorRuntime;
 use crate::worker::status::TargetState;
-use crate::worker::status::{SharedStatus, Status};
+use crate::worker::status::{
+    ConnectorState, ConnectorStateInfo, SharedStatus, State, Status, TaskState,
+};
 
 /// Runs connectors in this process.
 pub struct Herder {
@@ -235,38 +235,29 @@ impl Herder {
         self.read(name, |v| v.info.config)
     }
 
-    fn task_json(&self, id: u32, status: &SharedStatus) -> Value {
-        let mut task = status_json(&status.get(), &self.worker_id);
-        task["id"] = json!(id);
-        task
-    }
-
     /// Kafka Connect's `ConnectorStateInfo`.
-    pub fn status(&self, name: &str) -> Result<Value, HerderError> {
-        self.read(name, |v| {
-            let tasks: Vec<Value> = v
+    pub fn status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
+        self.read(name, |v| ConnectorStateInfo {
+            connector: ConnectorState::new(&v.connector, &self.worker_id),
+            tasks: v
                 .tasks
                 .iter()
-                .map(|(id, status)| self.task_json(*id, status))
-                .collect();
-            json!({
-                "name": v.info.name,
-                "connector": status_json(&v.connector, &self.worker_id),
-                "tasks": tasks,
-                "type": v.info.kind,
-            })
+                .map(|(id, status)| TaskState::new(*id, &status.get(), &self.worker_id))
+                .collect(),
+            name: v.info.name,
+            kind: v.info.kind,
         })
     }
 
     /// `GET /connectors/{c}/tasks/{t}/status`.
     /// Kafka answers an unknown task, of a known connector or not, with "No status
     /// found for task <c>-<t>".
-    pub fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError> {
+    pub fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
         self.read(name, |v| {
             v.tasks
                 .iter()
                 .find(|(id, _)| *id == task)
-                .map(|(id, status)| self.task_json(*id, status))
+                .map(|(id, status)| TaskState::new(*id, &status.get(), &self.worker_id))
         })
         .ok()
         .flatten()
@@ -274,15 +265,17 @@ impl Herder {
     }
 
     /// `GET /connectors/{c}/tasks`: task ids with their configs.
-    pub fn tasks(&self, name: &str) -> Result<Value, HerderError> {
+    pub fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
         self.read(name, |v| {
             v.task_configs
                 .iter()
-                .enumerate()
-                .map(|(i, config)| json!({"id": {"connector": v.info.name, "task": i}, "config": config}))
-                .collect::<Vec<_>>()
+                .zip(0..)
+                .map(|(config, task)| TaskInfo {
+                    id: TaskId::new(v.info.name.clone(), task),
+                    config: config.clone(),
+                })
+                .collect()
         })
-        .map(Value::Array)
     }
 
     pub fn pause(&self, name: &str) -> Result<(), HerderError> {
@@ -361,7 +354,7 @@ impl Herder {
     }
 
     /// `GET /connector-plugins` entries.
-    pub fn plugins(&self, connectors_only: bool) -> Vec<Value> {
+    pub fn plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
         plugin_list(&self.services, connectors_only)
     }
 }
@@ -413,13 +406,13 @@ impl super::HerderApi for Herder {
     fn config(&self, name: &str) -> Result<BTreeMap<String, String>, HerderError> {
         Herder::config(self, name)
     }
-    fn status(&self, name: &str) -> Result<Value, HerderError> {
+    fn status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
         Herder::status(self, name)
     }
-    fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError> {
+    fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
         Herder::task_status(self, name, task)
     }
-    fn tasks(&self, name: &str) -> Result<Value, HerderError> {
+    fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
         Herder::tasks(self, name)
     }
     fn pause(&self, name: &str) -> Result<(), HerderError> {
@@ -439,20 +432,18 @@ impl super::HerderApi for Herder {
         name: &str,
         include_tasks: bool,
         only_failed: bool,
-    ) -> Result<Value, HerderError> {
+    ) -> Result<ConnectorStateInfo, HerderError> {
         let status = self.status(name).map_err(|e| match e {
             HerderError::NotFound(_) => HerderError::NotFound(format!("Unknown connector: {name}")),
             other => other,
         })?;
         let plan = restart_plan(status, include_tasks, only_failed);
-        if plan["connector"]["state"] == "RESTARTING" {
+        if plan.connector.state == State::Restarting {
             self.restart_connector(name)?;
         }
-        for task in plan["tasks"].as_array().into_iter().flatten() {
-            if task["state"] == "RESTARTING"
-                && let Some(id) = task["id"].as_u64()
-            {
-                self.restart_task(name, id as u32)?;
+        for task in &plan.tasks {
+            if task.state == State::Restarting {
+                self.restart_task(name, task.id)?;
             }
         }
         Ok(plan)
@@ -460,7 +451,7 @@ impl super::HerderApi for Herder {
     fn delete(&self, name: &str) -> Result<(), HerderError> {
         Herder::delete(self, name)
     }
-    fn plugins(&self, connectors_only: bool) -> Vec<Value> {
+    fn plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
         Herder::plugins(self, connectors_only)
     }
     fn put_task_configs(

@@ -154,16 +154,6 @@ fn parse_json(body: &Bytes) -> Result<Value> {
         .map_err(|e| RestError::bad_request(format!("Cannot deserialize request body: {e}")))
 }
 
-/// Converts a herder's JSON answer into the entity the API documents.
-fn entity<T: serde::de::DeserializeOwned>(value: Value) -> Result<T> {
-    serde_json::from_value(value).map_err(|e| {
-        RestError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot render the response: {e}"),
-        )
-    })
-}
-
 /// Reads a JSON object of config values; scalars are turned into strings as
 /// Kafka Connect's JSON mapper does.
 fn config_map(value: &Value) -> Result<BTreeMap<String, String>> {
@@ -299,7 +289,7 @@ async fn list_connectors(
             if expand.iter().any(|e| e == "status") {
                 match herder.status(&name) {
                     Ok(status) => {
-                        entry.status = serde_json::from_value(status).ok();
+                        entry.status = Some(status);
                     }
                     // Kafka leaves out a connector whose status is not known yet.
                     Err(HerderError::NotFound(_)) => continue,
@@ -497,7 +487,7 @@ async fn connector_status(
         herder.status(&name)
     })
     .await?;
-    entity(status).map(Json)
+    Ok(Json(status))
 }
 
 /// `GET /connectors/{name}/tasks`: task ids with their configs (`${…}` unresolved).
@@ -510,7 +500,7 @@ async fn connector_tasks(
 ) -> Result<Json<Vec<TaskInfo>>> {
     let herder = state.herder.clone();
     let tasks = blocking(&state, "reading task configs", move || herder.tasks(&name)).await?;
-    entity(tasks).map(Json)
+    Ok(Json(tasks))
 }
 
 /// A task number from the path; like Kafka, a non-number is a 404.
@@ -533,7 +523,7 @@ async fn task_status(
         herder.task_status(&name, task)
     })
     .await?;
-    entity(status).map(Json)
+    Ok(Json(status))
 }
 
 /// `POST /connectors/{name}/tasks/{task}/restart`: 204.
@@ -627,7 +617,6 @@ async fn restart_connector(
         herder.restart_with_flags(&name, include_tasks, only_failed)
     })
     .await?;
-    let status: ConnectorStateInfo = entity(status)?;
     Ok((StatusCode::ACCEPTED, Json(status)).into_response())
 }
 
@@ -759,7 +748,7 @@ async fn list_plugins(
         .connectors_only
         .as_deref()
         .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
-    entity(Value::Array(state.herder.plugins(connectors_only))).map(Json)
+    Ok(Json(state.herder.plugins(connectors_only)))
 }
 
 /// `GET /connector-plugins/{plugin}/config` (KIP-769): the plugin's config keys.

@@ -3,6 +3,8 @@
 //! back as `HerderError::Elsewhere` and are forwarded.
 
 use super::*;
+use crate::herder::{PluginInfo, TaskInfo};
+use crate::worker::status::{ConnectorState, ConnectorStateInfo, TaskState};
 
 impl HerderApi for DistributedHerder {
     fn services(&self) -> &Arc<WorkerServices> {
@@ -110,7 +112,7 @@ impl HerderApi for DistributedHerder {
         Ok(snapshot.connectors.get(name).cloned().unwrap_or_default())
     }
 
-    fn status(&self, name: &str) -> Result<Value, HerderError> {
+    fn status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
         let snapshot = self.configs.snapshot();
         let Some(connector) = self.statuses.connector(name) else {
             return Err(HerderError::NotFound(format!(
@@ -118,58 +120,50 @@ impl HerderApi for DistributedHerder {
             )));
         };
         let count = snapshot.task_count(name);
-        let tasks: Vec<Value> = self
+        let tasks = self
             .statuses
             .tasks(name)
             .into_iter()
             .filter(|(id, _)| *id < count)
-            .map(|(id, record)| {
-                let mut task = record_json(&record);
-                task["id"] = json!(id);
-                task
-            })
+            .map(|(id, record)| task_state(id, &record))
             .collect();
         let kind = snapshot
             .connectors
             .get(name)
             .map(|p| self.kind_of(p))
             .unwrap_or_else(|| "unknown".into());
-        Ok(json!({
-            "name": name,
-            "connector": record_json(&connector),
-            "tasks": tasks,
-            "type": kind,
-        }))
+        Ok(ConnectorStateInfo {
+            name: name.to_string(),
+            connector: ConnectorState::new(&record_status(&connector), &connector.worker_id),
+            tasks,
+            kind,
+        })
     }
 
-    fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError> {
-        let record = self
-            .statuses
+    fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
+        self.statuses
             .tasks(name)
             .get(&task)
-            .cloned()
-            .ok_or_else(|| {
-                HerderError::NotFound(format!("No status found for task {name}-{task}"))
-            })?;
-        let mut body = record_json(&record);
-        body["id"] = json!(task);
-        Ok(body)
+            .map(|record| task_state(task, record))
+            .ok_or_else(|| HerderError::NotFound(format!("No status found for task {name}-{task}")))
     }
 
-    fn tasks(&self, name: &str) -> Result<Value, HerderError> {
+    fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
         let snapshot = self.snapshot_with(name)?;
-        let tasks: Vec<Value> = snapshot
+        Ok(snapshot
             .tasks
             .get(name)
             .map(|configs| {
                 configs
                     .iter()
-                    .enumerate()
-                    .map(|(i, config)| json!({"id": {"connector": name, "task": i}, "config": config}))
+                    .zip(0..)
+                    .map(|(config, task)| TaskInfo {
+                        id: TaskId::new(name, task),
+                        config: config.clone(),
+                    })
                     .collect()
             })
-            .unwrap_or_default();
-        Ok(Value::Array(tasks))
+            .unwrap_or_default())
     }
 
     fn pause(&self, name: &str) -> Result<(), HerderError> {
@@ -225,7 +219,7 @@ impl HerderApi for DistributedHerder {
         name: &str,
         include_tasks: bool,
         only_failed: bool,
-    ) -> Result<Value, HerderError> {
+    ) -> Result<ConnectorStateInfo, HerderError> {
         self.require_leader("Only the leader can process restart requests.")?;
         self.refresh()?;
         if !self.configs.snapshot().connectors.contains_key(name) {
@@ -255,7 +249,7 @@ impl HerderApi for DistributedHerder {
         Ok(())
     }
 
-    fn plugins(&self, connectors_only: bool) -> Vec<Value> {
+    fn plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
         plugin_list(&self.services, connectors_only)
     }
 
@@ -286,14 +280,15 @@ impl DistributedHerder {
     }
 }
 
-fn record_json(record: &StatusRecord) -> Value {
-    status_json(
-        &Status {
-            state: record.state,
-            trace: record.trace.clone(),
-        },
-        &record.worker_id,
-    )
+fn record_status(record: &StatusRecord) -> Status {
+    Status {
+        state: record.state,
+        trace: record.trace.clone(),
+    }
+}
+
+fn task_state(id: u32, record: &StatusRecord) -> TaskState {
+    TaskState::new(id, &record_status(record), &record.worker_id)
 }
 
 impl DistributedHerder {

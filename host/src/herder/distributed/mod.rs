@@ -11,8 +11,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
-
 use super::api::{Health, HerderApi, RequestSignature};
 use crate::group::assignor::{self, AssignorState};
 use crate::group::member::{self, GroupConfig, GroupHandle, GroupListener};
@@ -27,7 +25,7 @@ pub use signing::{SIGNATURE_ALGORITHM, sign};
 
 use super::{
     ConnectorInfo, HerderError, TaskId, not_found, plugin_list, precheck_connector, restart_plan,
-    status_json, validate_config, validate_plugin_config,
+    validate_config, validate_plugin_config,
 };
 use crate::config::connector::{self, ConfigInfos, ResolvedConnector};
 use crate::config::distributed::DistributedConfig;
