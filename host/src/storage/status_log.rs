@@ -113,6 +113,19 @@ impl StatusLog {
         self.put_connector(name, rec).map(|()| true)
     }
 
+    /// `putSafe` for the connector (`task` None) or one of its tasks.
+    pub fn put_safe(
+        &self,
+        name: &str,
+        task: Option<u32>,
+        rec: &StatusRecord,
+    ) -> Result<bool, LogError> {
+        match task {
+            None => self.put_connector_safe(name, rec),
+            Some(t) => self.put_task_safe(name, t, rec),
+        }
+    }
+
     /// `putSafe` for a task; see [`StatusLog::put_connector_safe`].
     pub fn put_task_safe(
         &self,
@@ -161,11 +174,6 @@ impl StatusLog {
     /// The statuses of the connector's tasks as last read.
     pub fn tasks(&self, name: &str) -> BTreeMap<u32, StatusRecord> {
         self.lock().tasks.get(name).cloned().unwrap_or_default()
-    }
-
-    /// Every connector with a status.
-    pub fn connectors(&self) -> Vec<String> {
-        self.lock().connectors.keys().cloned().collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, StatusCache> {

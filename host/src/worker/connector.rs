@@ -344,10 +344,6 @@ impl ConnectorRuntime {
         }
     }
 
-    pub fn is_paused(&self) -> bool {
-        self.paused
-    }
-
     /// Restarts the connector instance; tasks are restarted only if their configs
     /// changed (Kafka Connect's `POST /connectors/{c}/restart` without flags). A
     /// STOPPED connector stays stopped.
@@ -407,10 +403,6 @@ impl ConnectorRuntime {
 
     pub fn connector_status(&self) -> Status {
         self.status.clone()
-    }
-
-    pub fn task_statuses(&self) -> Vec<(u32, Status)> {
-        self.tasks.iter().map(|t| (t.id, t.status.get())).collect()
     }
 
     /// Each task's live status handle.

@@ -334,16 +334,7 @@ impl DistributedHerder {
     /// reported (Kafka's `putSafe`).
     pub(super) fn put_unassigned(&self, connector: &str, task: Option<u32>) {
         let record = self.status_record(&Status::new(State::Unassigned));
-        let cached = match task {
-            None => self.statuses.connector(connector),
-            Some(t) => self.statuses.tasks(connector).get(&t).cloned(),
-        };
-        let safe = cached
-            .is_none_or(|c| c.worker_id == self.worker_id || c.generation <= record.generation);
-        if !safe {
-            return;
-        }
-        if let Err(error) = self.statuses.put(connector, task, &record) {
+        if let Err(error) = self.statuses.put_safe(connector, task, &record) {
             tracing::warn!(connector, ?task, "cannot write status: {error}");
         }
     }
@@ -604,11 +595,7 @@ impl DistributedHerder {
         }
         for (name, task, status) in updates {
             let record = self.status_record(&status);
-            let result = match task {
-                None => self.statuses.put_connector(&name, &record),
-                Some(t) => self.statuses.put_task(&name, t, &record),
-            };
-            match result {
+            match self.statuses.put(&name, task, &record) {
                 Ok(()) => {
                     let mut local = lock(&self.local);
                     match task {
