@@ -2,9 +2,22 @@
 //! snapshot and status cache; writes only the leader (or a task's owner) may do come
 //! back as `HerderError::Elsewhere` and are forwarded.
 
-use super::*;
-use crate::herder::{PluginInfo, TaskInfo};
-use crate::worker::status::{ConnectorState, ConnectorStateInfo, TaskState};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::DistributedHerder;
+use crate::config::connector::ConfigInfos;
+use crate::herder::{
+    ConnectorInfo, Health, HerderApi, HerderError, PluginInfo, RequestSignature, TaskId, TaskInfo,
+    not_found, plugin_list, precheck_connector, restart_plan, validate_config,
+    validate_plugin_config,
+};
+use crate::storage::config_log::ConfigSnapshot;
+use crate::storage::status_log::StatusRecord;
+use crate::util::lock;
+use crate::worker::WorkerServices;
+use crate::worker::status::{ConnectorState, ConnectorStateInfo, Status, TargetState, TaskState};
 
 impl HerderApi for DistributedHerder {
     fn services(&self) -> &Arc<WorkerServices> {

@@ -11,11 +11,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::api::{Health, HerderApi, RequestSignature};
-use crate::group::assignor::{self, AssignorState};
-use crate::group::member::{self, GroupConfig, GroupHandle, GroupListener};
-use crate::storage::config_log::{ConfigEvent, ConfigLog, ConfigSnapshot, SessionKey};
-use crate::worker::status::TargetState;
 mod api;
 mod runner;
 mod signing;
@@ -23,21 +18,19 @@ mod signing;
 use signing::{ALGORITHM_HEADER, SIGNATURE_HEADER};
 pub use signing::{SIGNATURE_ALGORITHM, sign};
 
-use super::{
-    ConnectorInfo, HerderError, TaskId, not_found, plugin_list, precheck_connector, restart_plan,
-    validate_config, validate_plugin_config,
-};
-use crate::config::connector::{self, ConfigInfos, ResolvedConnector};
+use super::{HerderError, TaskId};
 use crate::config::distributed::DistributedConfig;
+use crate::group::assignor::{self, AssignorState};
+use crate::group::member::{self, GroupConfig, GroupHandle, GroupListener};
 use crate::group::plan::{self, PlanInput};
 use crate::group::protocol::{self, Assignment, SubProtocol, WorkerState};
-use crate::storage::kafka_log::LogError;
+use crate::storage::config_log::{ConfigEvent, ConfigLog, ConfigSnapshot};
 use crate::storage::status_log::{StatusLog, StatusRecord};
-use crate::util::{lock, urlencode};
+use crate::util::lock;
 use crate::worker::WorkerServices;
-use crate::worker::connector::{ConnectorRuntime, TASK_SHUTDOWN_TIMEOUT, spawn_task};
-use crate::worker::status::{State, Status};
-use crate::worker::task::{Signals, TaskHandle};
+use crate::worker::connector::ConnectorRuntime;
+use crate::worker::status::Status;
+use crate::worker::task::TaskHandle;
 use crate::worker::work::ConnectorsAndTasks;
 
 /// How often the herder thread looks at the logs and its work.

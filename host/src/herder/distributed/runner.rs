@@ -2,7 +2,24 @@
 //! config events to local work, starts what this worker was assigned, hands task
 //! configs computed here to the leader and reports statuses.
 
-use super::*;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::{
+    ALGORITHM_HEADER, DistributedHerder, LocalConnector, LocalTask, PUBLISH_RETRY,
+    SIGNATURE_ALGORITHM, SIGNATURE_HEADER, now_ms, sign, work_of,
+};
+use crate::config::connector::{self, ResolvedConnector};
+use crate::group::protocol::SubProtocol;
+use crate::herder::{HerderError, TaskId, not_found};
+use crate::storage::config_log::{ConfigEvent, ConfigSnapshot, SessionKey};
+use crate::storage::kafka_log::LogError;
+use crate::util::{lock, urlencode};
+use crate::worker::connector::{ConnectorRuntime, TASK_SHUTDOWN_TIMEOUT, spawn_task};
+use crate::worker::status::{State, Status, TargetState};
+use crate::worker::task::{Signals, TaskHandle};
+use crate::worker::work::ConnectorsAndTasks;
 
 impl DistributedHerder {
     // ----- the herder thread -----

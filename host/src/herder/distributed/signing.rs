@@ -5,7 +5,10 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::*;
+use super::DistributedHerder;
+use crate::group::protocol::SubProtocol;
+use crate::herder::{HerderError, RequestSignature};
+use crate::util::lock;
 
 /// The only signature algorithm this worker signs and verifies with.
 pub const SIGNATURE_ALGORITHM: &str = "HmacSHA256";
