@@ -448,15 +448,8 @@ mod tests {
         }
     }
 
-    fn task(c: &str, i: u32) -> TaskId {
-        TaskId::new(c, i)
-    }
-
     fn owning(connectors: &[&str], tasks: &[(&str, u32)]) -> ConnectorsAndTasks {
-        ConnectorsAndTasks {
-            connectors: connectors.iter().map(|c| (*c).to_owned()).collect(),
-            tasks: tasks.iter().map(|(c, i)| task(c, *i)).collect(),
-        }
+        ConnectorsAndTasks::of(connectors, tasks)
     }
 
     /// A cluster whose members apply each round's assignment and rejoin.

@@ -250,13 +250,6 @@ pub fn decode_metadata(mut bytes: &[u8]) -> Result<WorkerState, ProtocolError> {
 mod tests {
     use super::*;
 
-    fn work(connectors: &[&str], tasks: &[(&str, u32)]) -> ConnectorsAndTasks {
-        ConnectorsAndTasks {
-            connectors: connectors.iter().map(|c| c.to_string()).collect(),
-            tasks: tasks.iter().map(|(c, t)| TaskId::new(*c, *t)).collect(),
-        }
-    }
-
     #[test]
     fn v0_metadata_is_header_url_offset() {
         let state = WorkerState {
@@ -295,7 +288,7 @@ mod tests {
             leader: "L".into(),
             leader_url: "U".into(),
             config_offset: 3,
-            assigned: work(&["c"], &[("c", 0)]),
+            assigned: ConnectorsAndTasks::of(&["c"], &[("c", 0)]),
             revoked: ConnectorsAndTasks::default(),
             delay_ms: 0,
         };
@@ -319,8 +312,8 @@ mod tests {
     fn sessioned_metadata_round_trips_with_allocation() {
         let mut allocation = Assignment::empty(2);
         allocation.leader = "leader-1".into();
-        allocation.assigned = work(&["a", "b"], &[("a", 0), ("a", 1), ("b", 3)]);
-        allocation.revoked = work(&[], &[("z", 9)]);
+        allocation.assigned = ConnectorsAndTasks::of(&["a", "b"], &[("a", 0), ("a", 1), ("b", 3)]);
+        allocation.revoked = ConnectorsAndTasks::of(&[], &[("z", 9)]);
         allocation.delay_ms = 1500;
         let state = WorkerState {
             url: "http://127.0.0.1:1/".into(),

@@ -83,30 +83,46 @@ impl ConnectorsAndTasks {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn set(connectors: &[&str], tasks: &[(&str, u32)]) -> ConnectorsAndTasks {
-        ConnectorsAndTasks {
+impl ConnectorsAndTasks {
+    /// A set from literal connector names and (connector, task) pairs.
+    pub fn of(connectors: &[&str], tasks: &[(&str, u32)]) -> Self {
+        Self {
             connectors: connectors.iter().map(|c| c.to_string()).collect(),
             tasks: tasks.iter().map(|(c, t)| TaskId::new(*c, *t)).collect(),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn apply_removes_revoked_and_adds_assigned() {
-        let mut owned = set(&["a", "b"], &[("a", 0), ("a", 1)]);
-        owned.apply(&set(&["b"], &[("a", 1)]), &set(&["c"], &[("c", 0)]));
-        assert_eq!(owned, set(&["a", "c"], &[("a", 0), ("c", 0)]));
+        let mut owned = ConnectorsAndTasks::of(&["a", "b"], &[("a", 0), ("a", 1)]);
+        owned.apply(
+            &ConnectorsAndTasks::of(&["b"], &[("a", 1)]),
+            &ConnectorsAndTasks::of(&["c"], &[("c", 0)]),
+        );
+        assert_eq!(
+            owned,
+            ConnectorsAndTasks::of(&["a", "c"], &[("a", 0), ("c", 0)])
+        );
         assert_eq!(owned.len(), 4);
     }
 
     #[test]
     fn union_and_difference() {
-        let a = set(&["a"], &[("a", 0)]);
-        let b = set(&["b"], &[("a", 0), ("b", 0)]);
-        assert_eq!(a.union(&b), set(&["a", "b"], &[("a", 0), ("b", 0)]));
-        assert_eq!(b.difference(&a), set(&["b"], &[("b", 0)]));
+        let a = ConnectorsAndTasks::of(&["a"], &[("a", 0)]);
+        let b = ConnectorsAndTasks::of(&["b"], &[("a", 0), ("b", 0)]);
+        assert_eq!(
+            a.union(&b),
+            ConnectorsAndTasks::of(&["a", "b"], &[("a", 0), ("b", 0)])
+        );
+        assert_eq!(
+            b.difference(&a),
+            ConnectorsAndTasks::of(&["b"], &[("b", 0)])
+        );
         assert!(a.difference(&a).is_empty());
         assert!(b.contains("a", Some(0)) && !b.contains("a", None));
     }

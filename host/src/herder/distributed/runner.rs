@@ -206,21 +206,12 @@ impl DistributedHerder {
             // Not caught up with the config the assignment was made from.
             return;
         }
-        let (missing_connectors, missing_tasks) = {
+        let missing = {
             let local = lock(&self.local);
-            let connectors: Vec<String> = owned
-                .connectors
-                .iter()
-                .filter(|c| !local.connectors.contains_key(*c))
-                .cloned()
-                .collect();
-            let tasks: Vec<TaskId> = owned
-                .tasks
-                .iter()
-                .filter(|t| !local.tasks.contains_key(*t))
-                .cloned()
-                .collect();
-            (connectors, tasks)
+            owned.difference(&ConnectorsAndTasks {
+                connectors: local.connectors.keys().cloned().collect(),
+                tasks: local.tasks.keys().cloned().collect(),
+            })
         };
         // A revocation may have arrived since `owned` was read: check again just
         // before starting anything.
@@ -230,7 +221,7 @@ impl DistributedHerder {
                 owned.contains(connector, task) && !member.stopping.contains(connector, task)
             })
         };
-        for name in missing_connectors {
+        for name in missing.connectors {
             if !still_mine(&name, None) {
                 continue;
             }
@@ -241,7 +232,7 @@ impl DistributedHerder {
         for TaskId {
             connector: name,
             task,
-        } in missing_tasks
+        } in missing.tasks
         {
             if !still_mine(&name, Some(task)) {
                 continue;
