@@ -1,10 +1,15 @@
 //! The distributed herder: one worker of a group that shares connectors and tasks.
 //!
-//! State lives in Kafka: connector and task configs in the config log, statuses in
-//! the status log, source offsets in the offsets topic. The group (see `group`)
-//! elects a leader that assigns work incrementally (KIP-415); every worker runs
-//! what it was given, reports statuses, and hands task configs computed by its
-//! connectors to the leader, the only writer of connector and task configs.
+//! State lives in Kafka (`crate::storage`): connector and task configs in the
+//! config log, statuses in the status log, source offsets in the offsets topic. The
+//! group (`crate::group`) elects a leader that assigns work incrementally (KIP-415);
+//! every worker runs what it was given, reports statuses, and hands task configs
+//! computed by its connectors to the leader, the only writer of connector and task
+//! configs.
+//!
+//! This file holds the herder's state and the group callbacks; `runner` is the
+//! herder thread, `api` what REST asks of it, `signing` the signed internal
+//! requests.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
