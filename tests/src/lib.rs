@@ -27,7 +27,8 @@ pub use files::{
     write_lines, write_properties,
 };
 pub use paths::{
-    ferry_bin, free_port, plugin_cache_dir, plugins_dir, repo_root, target_dir, test_plugins_dir,
+    ferry_bin, free_port, plugin_cache_dir, plugins_dir, repo_root, target_dir,
+    test_plugins_dir,
 };
 pub use rest::{Rest, assert_error, validation_errors};
 pub use wait::{wait_for, wait_until};

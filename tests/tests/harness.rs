@@ -52,15 +52,12 @@ fn own_broker_freezes_restarts_and_keeps_its_data() {
 
     broker.freeze();
     assert!(
-        broker
-            .partition_count_within(&topic, Duration::from_secs(2))
-            .is_none(),
+        broker.partition_count_within(&topic, Duration::from_secs(2)).is_none(),
         "a frozen broker answers no metadata request"
     );
     broker.thaw();
     assert!(
-        wait_until(Duration::from_secs(30), || broker.partition_count(&topic)
-            == Some(1)),
+        wait_until(Duration::from_secs(30), || broker.partition_count(&topic) == Some(1)),
         "a thawed broker answers again"
     );
 

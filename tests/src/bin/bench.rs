@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use ferry_tests::{
-    Broker, Worker, XorShift, file_sink_config, file_source_config, unique_name, wait_until,
-    worker_props,
+    Broker, Worker, XorShift, file_sink_config, file_source_config, unique_name,
+    wait_until, worker_props,
 };
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
