@@ -5,11 +5,14 @@
 //! producer, and consumer → converters → transforms → sink task. Each stage is a
 //! module of its own; see `docs/architecture.md`.
 
-pub mod cluster;
 pub mod config;
 pub mod data;
+pub mod group;
+pub mod herder;
 pub mod kafka;
 pub mod logging;
 pub mod plugin;
 pub mod rest;
+pub mod storage;
+pub mod util;
 pub mod worker;

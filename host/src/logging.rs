@@ -22,11 +22,13 @@ const DEFAULT_DIRECTIVES: &str = "info,librdkafka=warn,cranelift=warn,wasmtime=w
 /// Ferry's own loggers, listed by `GET /admin/loggers` even before any change.
 const KNOWN_LOGGERS: &[&str] = &[
     "ferry",
-    "ferry::cluster",
     "ferry::config",
+    "ferry::group",
+    "ferry::herder",
     "ferry::kafka",
     "ferry::plugin",
     "ferry::rest",
+    "ferry::storage",
     "ferry::worker",
 ];
 
@@ -67,10 +69,7 @@ fn loggers() -> MutexGuard<'static, Loggers> {
             levels: parse_directives(DEFAULT_DIRECTIVES),
         })
     });
-    match mutex.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
+    crate::util::lock(mutex)
 }
 
 /// Installs the global subscriber (stderr, `RUST_LOG` or the defaults) with a
@@ -269,9 +268,9 @@ mod tests {
             Err(LoggerError::InvalidLevel(_))
         ));
         assert_eq!(check_level("debug").expect("valid"), "DEBUG");
-        let affected = set_level("ferry::cluster", "DEBUG").expect("set");
-        assert_eq!(affected, vec!["ferry::cluster"]);
-        let level = get("ferry::cluster").expect("known");
+        let affected = set_level("ferry::herder", "DEBUG").expect("set");
+        assert_eq!(affected, vec!["ferry::herder"]);
+        let level = get("ferry::herder").expect("known");
         assert_eq!(level.level, "DEBUG");
         assert!(level.last_modified.is_some());
         assert!(matches!(get("no.such"), Err(LoggerError::NotFound(_))));

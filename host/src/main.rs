@@ -10,18 +10,20 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use rdkafka::producer::{BaseProducer, Producer};
 
-use ferry::cluster::config_log::ConfigLog;
-use ferry::cluster::distributed::DistributedHerder;
-use ferry::cluster::kafka_offsets::KafkaOffsetStore;
-use ferry::cluster::status_log::StatusLog;
-use ferry::cluster::{FileOffsetStore, Herder, HerderApi};
 use ferry::config::WorkerConfig;
 use ferry::config::distributed::DistributedConfig;
 use ferry::config::properties;
 use ferry::config::providers::ConfigProviders;
+use ferry::herder::HerderApi;
+use ferry::herder::distributed::DistributedHerder;
+use ferry::herder::standalone::Herder;
 use ferry::plugin::cache::{CompileCache, Compiler};
 use ferry::plugin::{PluginRegistry, engine};
 use ferry::rest::{self, RestState};
+use ferry::storage::config_log::ConfigLog;
+use ferry::storage::file_offsets::FileOffsetStore;
+use ferry::storage::kafka_offsets::KafkaOffsetStore;
+use ferry::storage::status_log::StatusLog;
 use ferry::worker::WorkerServices;
 use ferry::worker::topics::MemoryTopics;
 
@@ -254,7 +256,7 @@ fn distributed(worker_path: &Path) -> anyhow::Result<()> {
     let setup = RestSetup::from_worker(&config)?;
     let config = Arc::new(config);
     let registry = load_plugins(&config)?;
-    let topic_error = |e: ferry::cluster::kafka_log::LogError| anyhow::anyhow!("{e}");
+    let topic_error = |e: ferry::storage::kafka_log::LogError| anyhow::anyhow!("{e}");
     let offsets = Arc::new(
         KafkaOffsetStore::open(
             &config,

@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use ferry::cluster::config_log::{ConfigEvent, ConfigLog, SessionKey, TargetState};
-use ferry::cluster::kafka_offsets::KafkaOffsetStore;
-use ferry::cluster::status_log::{StatusLog, StatusRecord};
 use ferry::config::WorkerConfig;
 use ferry::plugin::instance::OffsetReader;
+use ferry::storage::config_log::{ConfigEvent, ConfigLog, SessionKey};
+use ferry::storage::kafka_offsets::KafkaOffsetStore;
+use ferry::storage::status_log::{StatusLog, StatusRecord};
 use ferry::worker::offsets::OffsetStore;
-use ferry::worker::status::State;
+use ferry::worker::status::{State, TargetState};
 use ferry_tests::{Broker, free_port, unique_name, wait_for};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::DefaultClientContext;

@@ -36,12 +36,6 @@ impl ConnectorConfig {
     pub fn name(&self) -> Option<&str> {
         self.get("name")
     }
-
-    pub fn connector_class(&self) -> Option<&str> {
-        self.get("connector.class")
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    }
 }
 
 /// Validation problems, keyed by config name, in the order found.

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use super::worker::{WorkerConfig, WorkerConfigError, parse_number};
-use crate::cluster::protocol::SubProtocol;
 
 /// One internal topic: name, partitions (-1 = broker default) and replication factor.
 #[derive(Clone, Debug)]
@@ -123,6 +122,57 @@ impl DistributedConfig {
             protocol,
             key_ttl: millis(worker, "inter.worker.key.ttl.ms", 3_600_000)?,
         })
+    }
+}
+
+/// A sub-protocol, in the order of preference Kafka Connect offers them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SubProtocol {
+    /// v0: eager rebalancing.
+    Eager,
+    /// v1: incremental cooperative rebalancing.
+    Compatible,
+    /// v2: incremental cooperative with signed internal requests.
+    Sessioned,
+}
+
+impl SubProtocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            SubProtocol::Eager => "default",
+            SubProtocol::Compatible => "compatible",
+            SubProtocol::Sessioned => "sessioned",
+        }
+    }
+
+    pub fn version(self) -> i16 {
+        match self {
+            SubProtocol::Eager => 0,
+            SubProtocol::Compatible => 1,
+            SubProtocol::Sessioned => 2,
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "default" => Some(SubProtocol::Eager),
+            "compatible" => Some(SubProtocol::Compatible),
+            "sessioned" => Some(SubProtocol::Sessioned),
+            _ => None,
+        }
+    }
+
+    /// What a worker with `connect.protocol=self` offers in JoinGroup, best first.
+    pub fn offered(self) -> Vec<SubProtocol> {
+        match self {
+            SubProtocol::Sessioned => vec![
+                SubProtocol::Sessioned,
+                SubProtocol::Compatible,
+                SubProtocol::Eager,
+            ],
+            SubProtocol::Compatible => vec![SubProtocol::Compatible, SubProtocol::Eager],
+            SubProtocol::Eager => vec![SubProtocol::Eager],
+        }
     }
 }
 

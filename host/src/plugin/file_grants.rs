@@ -37,11 +37,6 @@ impl FileOnlyDirs {
         self.by_path.entry(dir).or_default().insert(name);
     }
 
-    /// Drops `dir` from the file-only set (a directory grant covers it).
-    pub fn open_fully(&mut self, dir: &str) {
-        self.by_path.remove(dir);
-    }
-
     fn restricted(&self, handle: u32) -> Option<&HashSet<String>> {
         self.by_handle.get(&handle)
     }

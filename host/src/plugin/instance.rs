@@ -115,10 +115,6 @@ impl CallError {
             other => other.to_string(),
         }
     }
-
-    pub fn is_retriable(&self) -> bool {
-        matches!(self, CallError::Retriable(_))
-    }
 }
 
 impl From<types::PluginError> for CallError {
@@ -194,11 +190,6 @@ impl<B> Sandboxed<B> {
                 Err(error)
             }
         }
-    }
-
-    /// True once a call trapped: the instance must be dropped.
-    pub fn is_poisoned(&self) -> bool {
-        self.poisoned.is_some()
     }
 
     pub fn plugin(&self) -> &Arc<LoadedPlugin> {

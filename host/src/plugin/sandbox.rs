@@ -18,6 +18,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use super::bindings::types::PathAccess;
 use super::file_grants::FileOnlyDirs;
+use crate::util::lock;
 
 /// Default linear-memory cap per plugin instance.
 pub const DEFAULT_MEMORY_MAX_BYTES: usize = 256 * 1024 * 1024;
@@ -237,10 +238,7 @@ impl OutputTail {
 
     /// The kept tail as text.
     pub fn contents(&self) -> String {
-        let buffer = match self.buffer.lock() {
-            Ok(buffer) => buffer,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let buffer = lock(&self.buffer);
         let (a, b) = buffer.as_slices();
         let mut bytes = a.to_vec();
         bytes.extend_from_slice(b);
@@ -248,10 +246,7 @@ impl OutputTail {
     }
 
     fn append(&self, bytes: &[u8]) {
-        let mut buffer = match self.buffer.lock() {
-            Ok(buffer) => buffer,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut buffer = lock(&self.buffer);
         buffer.extend(bytes.iter().copied());
         let excess = buffer.len().saturating_sub(STDERR_TAIL_BYTES);
         buffer.drain(..excess);

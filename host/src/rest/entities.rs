@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub use crate::cluster::connector_offsets::{ConnectorOffset, ConnectorOffsets, Message};
-pub use crate::cluster::herder::{ConnectorInfo, TaskId};
 pub use crate::config::connector::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo};
+pub use crate::herder::offsets::{ConnectorOffset, ConnectorOffsets, Message};
+pub use crate::herder::{ConnectorInfo, PluginInfo, TaskId, TaskInfo};
+pub use crate::worker::status::{ConnectorState, ConnectorStateInfo, TaskState};
 
 /// `GET /`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -33,44 +34,6 @@ pub struct WorkerStatus {
     pub message: String,
 }
 
-/// A connector's state in `ConnectorStateInfo`.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct ConnectorState {
-    /// UNASSIGNED, RUNNING, PAUSED, FAILED, RESTARTING or STOPPED.
-    pub state: String,
-    pub worker_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trace: Option<String>,
-}
-
-/// A task's state in `ConnectorStateInfo`.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct TaskState {
-    pub id: u32,
-    pub state: String,
-    pub worker_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trace: Option<String>,
-}
-
-/// `GET /connectors/{c}/status`.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct ConnectorStateInfo {
-    pub name: String,
-    pub connector: ConnectorState,
-    pub tasks: Vec<TaskState>,
-    /// `source`, `sink` or `unknown`.
-    #[serde(rename = "type")]
-    pub kind: String,
-}
-
-/// One entry of `GET /connectors/{c}/tasks`.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct TaskInfo {
-    pub id: TaskId,
-    pub config: BTreeMap<String, String>,
-}
-
 /// `POST /connectors`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct CreateConnectorRequest {
@@ -79,19 +42,6 @@ pub struct CreateConnectorRequest {
     /// RUNNING (default), PAUSED or STOPPED (KIP-980).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_state: Option<String>,
-}
-
-/// One entry of `GET /connector-plugins`.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct PluginInfo {
-    pub class: String,
-    /// source, sink, converter, header_converter, transformation or predicate.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub version: String,
-    /// Ferry: the Kafka class names and short aliases this plugin answers to.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub aliases: Vec<String>,
 }
 
 /// `{"<connector>":{"topics":[…]}}` of `GET /connectors/{c}/topics`.

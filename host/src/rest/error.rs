@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::cluster::HerderError;
+use crate::herder::HerderError;
 
 /// An error answered with Kafka Connect's error body.
 #[derive(Debug)]

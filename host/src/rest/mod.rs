@@ -25,8 +25,9 @@ use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::cluster::config_log::TargetState;
-use crate::cluster::{Health, HerderApi, HerderError, RequestSignature};
+use crate::herder::{Health, HerderApi, HerderError, RequestSignature};
+use crate::util::urlencode;
+use crate::worker::status::TargetState;
 use entities::*;
 pub use error::RestError;
 
@@ -153,16 +154,6 @@ fn parse_json(body: &Bytes) -> Result<Value> {
         .map_err(|e| RestError::bad_request(format!("Cannot deserialize request body: {e}")))
 }
 
-/// Converts a herder's JSON answer into the entity the API documents.
-fn entity<T: serde::de::DeserializeOwned>(value: Value) -> Result<T> {
-    serde_json::from_value(value).map_err(|e| {
-        RestError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("cannot render the response: {e}"),
-        )
-    })
-}
-
 /// Reads a JSON object of config values; scalars are turned into strings as
 /// Kafka Connect's JSON mapper does.
 fn config_map(value: &Value) -> Result<BTreeMap<String, String>> {
@@ -213,18 +204,6 @@ fn created(name: &str, body: ConnectorInfo) -> Response {
         response.headers_mut().insert(header::LOCATION, location);
     }
     response
-}
-
-/// Percent-encodes a path segment (connector names may hold any character).
-pub fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The values of a query parameter that may repeat (`?expand=status&expand=info`),
@@ -310,7 +289,7 @@ async fn list_connectors(
             if expand.iter().any(|e| e == "status") {
                 match herder.status(&name) {
                     Ok(status) => {
-                        entry.status = serde_json::from_value(status).ok();
+                        entry.status = Some(status);
                     }
                     // Kafka leaves out a connector whose status is not known yet.
                     Err(HerderError::NotFound(_)) => continue,
@@ -508,7 +487,7 @@ async fn connector_status(
         herder.status(&name)
     })
     .await?;
-    entity(status).map(Json)
+    Ok(Json(status))
 }
 
 /// `GET /connectors/{name}/tasks`: task ids with their configs (`${…}` unresolved).
@@ -521,7 +500,7 @@ async fn connector_tasks(
 ) -> Result<Json<Vec<TaskInfo>>> {
     let herder = state.herder.clone();
     let tasks = blocking(&state, "reading task configs", move || herder.tasks(&name)).await?;
-    entity(tasks).map(Json)
+    Ok(Json(tasks))
 }
 
 /// A task number from the path; like Kafka, a non-number is a 404.
@@ -544,7 +523,7 @@ async fn task_status(
         herder.task_status(&name, task)
     })
     .await?;
-    entity(status).map(Json)
+    Ok(Json(status))
 }
 
 /// `POST /connectors/{name}/tasks/{task}/restart`: 204.
@@ -638,7 +617,6 @@ async fn restart_connector(
         herder.restart_with_flags(&name, include_tasks, only_failed)
     })
     .await?;
-    let status: ConnectorStateInfo = entity(status)?;
     Ok((StatusCode::ACCEPTED, Json(status)).into_response())
 }
 
@@ -725,8 +703,7 @@ async fn alter_offsets(
     body: Bytes,
 ) -> Result<Json<Message>> {
     let value = parse_json(&body)?;
-    let offsets =
-        crate::cluster::connector_offsets::parse_request(&value).map_err(RestError::from)?;
+    let offsets = crate::herder::offsets::parse_request(&value).map_err(RestError::from)?;
     let herder = state.herder.clone();
     let what = format!("modifying offsets for connector {name}");
     blocking(&state, &what, move || herder.alter_offsets(&name, &offsets))
@@ -771,7 +748,7 @@ async fn list_plugins(
         .connectors_only
         .as_deref()
         .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
-    entity(Value::Array(state.herder.plugins(connectors_only))).map(Json)
+    Ok(Json(state.herder.plugins(connectors_only)))
 }
 
 /// `GET /connector-plugins/{plugin}/config` (KIP-769): the plugin's config keys.
@@ -784,7 +761,7 @@ async fn plugin_config(
 ) -> Result<Json<Vec<ConfigKeyInfo>>> {
     let herder = state.herder.clone();
     blocking(&state, "reading a plugin's config definition", move || {
-        crate::cluster::herder::plugin_config_keys(herder.services(), &plugin)
+        crate::herder::plugin_config_keys(herder.services(), &plugin)
     })
     .await
     .map(Json)

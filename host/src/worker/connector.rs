@@ -9,11 +9,11 @@ use std::time::Duration;
 use super::WorkerServices;
 use super::status::{SharedStatus, State, Status};
 use super::task::{self, Signals, TaskArgs, TaskHandle};
-use crate::cluster::config_log::TargetState;
 use crate::config::connector::{ResolvedConnector, grants_for};
 use crate::config::providers::reverse_transform;
 use crate::plugin::instance::{SinkConnector, SourceConnector, config_list};
 use crate::plugin::{CallError, PluginContext, PluginKind};
+use crate::worker::status::TargetState;
 
 /// How long a stopping task may take to flush and commit.
 pub const TASK_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -344,10 +344,6 @@ impl ConnectorRuntime {
         }
     }
 
-    pub fn is_paused(&self) -> bool {
-        self.paused
-    }
-
     /// Restarts the connector instance; tasks are restarted only if their configs
     /// changed (Kafka Connect's `POST /connectors/{c}/restart` without flags). A
     /// STOPPED connector stays stopped.
@@ -407,10 +403,6 @@ impl ConnectorRuntime {
 
     pub fn connector_status(&self) -> Status {
         self.status.clone()
-    }
-
-    pub fn task_statuses(&self) -> Vec<(u32, Status)> {
-        self.tasks.iter().map(|t| (t.id, t.status.get())).collect()
     }
 
     /// Each task's live status handle.

@@ -9,6 +9,7 @@ pub mod source;
 pub mod status;
 pub mod task;
 pub mod topics;
+pub mod work;
 
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 //! successful flush, so a crash re-delivers instead of losing records.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
@@ -18,6 +18,7 @@ use super::topics::TaskTopics;
 use crate::plugin::bindings::types::TopicPartitionOffset;
 use crate::plugin::instance::SinkTask;
 use crate::plugin::{CallError, PluginContext};
+use crate::util::lock;
 
 /// Most records handed to one `put`.
 const MAX_BATCH: usize = 2000;
@@ -59,13 +60,6 @@ impl Shared {
             self.pending.remove(&(topic.clone(), *partition));
         }
         Ok(tpl)
-    }
-}
-
-fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    match shared.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! from every batch before it) has been acknowledged by Kafka (`acks=all`).
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientContext;
@@ -19,6 +19,7 @@ use super::topics::TaskTopics;
 use crate::data::batch;
 use crate::plugin::instance::{OffsetReader, SourceTask};
 use crate::plugin::{CallError, PluginContext};
+use crate::util::lock;
 
 /// One polled batch whose records are in flight.
 struct InFlight {
@@ -39,13 +40,6 @@ struct AckTracker {
 /// The producer context: routes delivery reports into the tracker.
 struct Delivery {
     tracker: Arc<Mutex<AckTracker>>,
-}
-
-fn lock(tracker: &Mutex<AckTracker>) -> MutexGuard<'_, AckTracker> {
-    match tracker.lock() {
-        Ok(g) => g,
-        Err(p) => p.into_inner(),
-    }
 }
 
 impl ClientContext for Delivery {}

@@ -2,10 +2,11 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Kafka Connect's `AbstractStatus.State`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum State {
     Unassigned,
@@ -14,6 +15,35 @@ pub enum State {
     Failed,
     Restarting,
     Stopped,
+}
+
+/// What a connector should be doing (Kafka Connect's `TargetState`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetState {
+    Started,
+    Paused,
+    Stopped,
+}
+
+impl TargetState {
+    /// The name Kafka Connect writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetState::Started => "STARTED",
+            TargetState::Paused => "PAUSED",
+            TargetState::Stopped => "STOPPED",
+        }
+    }
+
+    /// `TargetState.valueOf`: exact, upper case.
+    pub fn parse(name: &str) -> Option<TargetState> {
+        match name {
+            "STARTED" => Some(TargetState::Started),
+            "PAUSED" => Some(TargetState::Paused),
+            "STOPPED" => Some(TargetState::Stopped),
+            _ => None,
+        }
+    }
 }
 
 /// A state with the failure trace that explains it.
@@ -36,6 +66,63 @@ impl Status {
     }
 }
 
+/// A connector's state in `ConnectorStateInfo`, as the REST API shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectorState {
+    pub state: State,
+    pub worker_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+impl ConnectorState {
+    /// `status` reported by `worker_id`; an empty trace is left out, as Kafka does.
+    pub fn new(status: &Status, worker_id: &str) -> Self {
+        Self {
+            state: status.state,
+            worker_id: worker_id.to_string(),
+            trace: status.trace.clone().filter(|t| !t.is_empty()),
+        }
+    }
+}
+
+/// A task's state in `ConnectorStateInfo` and `GET /connectors/{c}/tasks/{t}/status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TaskState {
+    pub id: u32,
+    pub state: State,
+    pub worker_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
+}
+
+impl TaskState {
+    pub fn new(id: u32, status: &Status, worker_id: &str) -> Self {
+        let ConnectorState {
+            state,
+            worker_id,
+            trace,
+        } = ConnectorState::new(status, worker_id);
+        Self {
+            id,
+            state,
+            worker_id,
+            trace,
+        }
+    }
+}
+
+/// Kafka Connect's `ConnectorStateInfo`: `GET /connectors/{c}/status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectorStateInfo {
+    pub name: String,
+    pub connector: ConnectorState,
+    pub tasks: Vec<TaskState>,
+    /// `source`, `sink` or `unknown`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
 /// A status shared between a task thread and the herder.
 #[derive(Clone, Debug)]
 pub struct SharedStatus(Arc<Mutex<Status>>);
@@ -46,10 +133,7 @@ impl SharedStatus {
     }
 
     fn lock(&self) -> MutexGuard<'_, Status> {
-        match self.0.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        crate::util::lock(&self.0)
     }
 
     pub fn get(&self) -> Status {

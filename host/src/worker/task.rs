@@ -44,10 +44,7 @@ impl Signals {
 
     /// Sleeps up to `timeout`, returning early on stop, pause or resume.
     pub fn wait(&self, timeout: Duration) {
-        let guard = match self.lock.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let guard = crate::util::lock(&self.lock);
         if self.stopping() {
             return;
         }

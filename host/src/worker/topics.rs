@@ -23,10 +23,7 @@ pub struct MemoryTopics {
 
 impl MemoryTopics {
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, BTreeSet<String>>> {
-        match self.topics.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
+        crate::util::lock(&self.topics)
     }
 }
 

@@ -4,14 +4,12 @@ use std::collections::BTreeMap;
 
 use std::sync::Arc;
 
-use serde_json::Value;
-
-use super::config_log::TargetState;
-use super::connector_offsets::{self, ConnectorOffset, ConnectorOffsets, Message, OffsetsTarget};
-use super::herder::{ConnectorInfo, HerderError};
+use super::offsets::{self, ConnectorOffset, ConnectorOffsets, Message, OffsetsTarget};
+use super::{ConnectorInfo, HerderError, PluginInfo, TaskInfo};
 use crate::config::connector::ConfigInfos;
 use crate::plugin::PluginKind;
 use crate::worker::WorkerServices;
+use crate::worker::status::{ConnectorStateInfo, TargetState, TaskState};
 
 /// The signature headers of an internal (worker-to-worker) request.
 #[derive(Clone, Debug, Default)]
@@ -67,9 +65,9 @@ pub trait HerderApi: Send + Sync {
     fn set_cluster_logger_level(&self, namespace: &str, level: &str) -> Result<(), HerderError>;
     fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError>;
     fn config(&self, name: &str) -> Result<BTreeMap<String, String>, HerderError>;
-    fn status(&self, name: &str) -> Result<Value, HerderError>;
-    fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError>;
-    fn tasks(&self, name: &str) -> Result<Value, HerderError>;
+    fn status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError>;
+    fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError>;
+    fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError>;
     fn pause(&self, name: &str) -> Result<(), HerderError>;
     fn resume(&self, name: &str) -> Result<(), HerderError>;
     fn restart_connector(&self, name: &str) -> Result<(), HerderError>;
@@ -81,9 +79,9 @@ pub trait HerderApi: Send + Sync {
         name: &str,
         include_tasks: bool,
         only_failed: bool,
-    ) -> Result<Value, HerderError>;
+    ) -> Result<ConnectorStateInfo, HerderError>;
     fn delete(&self, name: &str) -> Result<(), HerderError>;
-    fn plugins(&self, connectors_only: bool) -> Vec<Value>;
+    fn plugins(&self, connectors_only: bool) -> Vec<PluginInfo>;
     /// Internal endpoint `POST /connectors/{c}/tasks`: a worker running a connector
     /// hands its task configs to the leader.
     fn put_task_configs(
@@ -114,7 +112,7 @@ pub trait HerderApi: Send + Sync {
     /// `GET /connectors/{c}/offsets` (KIP-875).
     fn offsets(&self, name: &str) -> Result<ConnectorOffsets, HerderError> {
         let (props, kind) = self.offsets_target(name)?;
-        connector_offsets::read(&self.offsets_view(name, kind, &props))
+        offsets::read(&self.offsets_view(name, kind, &props))
     }
 
     /// `PATCH /connectors/{c}/offsets` (KIP-875): only on a STOPPED connector.
@@ -124,13 +122,13 @@ pub trait HerderApi: Send + Sync {
         offsets: &[ConnectorOffset],
     ) -> Result<Message, HerderError> {
         let (props, kind) = self.stopped_offsets_target(name)?;
-        connector_offsets::alter(&self.offsets_view(name, kind, &props), offsets)
+        offsets::alter(&self.offsets_view(name, kind, &props), offsets)
     }
 
     /// `DELETE /connectors/{c}/offsets` (KIP-875): only on a STOPPED connector.
     fn reset_offsets(&self, name: &str) -> Result<Message, HerderError> {
         let (props, kind) = self.stopped_offsets_target(name)?;
-        connector_offsets::reset(&self.offsets_view(name, kind, &props))
+        offsets::reset(&self.offsets_view(name, kind, &props))
     }
 
     /// The connector's config (providers resolved) and kind, for offset requests.
@@ -162,9 +160,7 @@ pub trait HerderApi: Send + Sync {
         let stopped =
             self.target_state(name)? == TargetState::Stopped && self.info(name)?.tasks.is_empty();
         if !stopped {
-            return Err(HerderError::BadRequest(
-                connector_offsets::not_stopped_message(name),
-            ));
+            return Err(HerderError::BadRequest(offsets::not_stopped_message(name)));
         }
         Ok(target)
     }

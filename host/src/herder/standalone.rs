@@ -4,72 +4,18 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
-use serde::Serialize;
-use serde_json::{Value, json};
-
-use super::config_log::TargetState;
-use crate::config::connector::{self, ConfigInfos, Validation, unknown_class_message};
-use crate::config::providers::ConfigProviders;
-use crate::plugin::instance::{Introspect, config_list};
-use crate::plugin::{LoadedPlugin, PluginKind, PluginRegistry};
+use super::{
+    ConnectorInfo, HerderError, PluginInfo, TaskId, TaskInfo, not_found, plugin_list,
+    precheck_connector, restart_plan, validate_config, validate_plugin_config,
+};
+use crate::config::connector::{ConfigInfos, Validation};
+use crate::util::lock;
 use crate::worker::WorkerServices;
 use crate::worker::connector::ConnectorRuntime;
-use crate::worker::status::{SharedStatus, Status};
-
-/// A request the herder refuses, with the HTTP status Kafka Connect uses.
-#[derive(Debug, thiserror::Error)]
-pub enum HerderError {
-    #[error("{0}")]
-    NotFound(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    Internal(String),
-    /// Only another worker can do this: forward the request to `target` (Kafka's
-    /// `NotLeaderException` / `NotAssignedException`); `None` while no leader is known.
-    #[error("{message}")]
-    Elsewhere {
-        message: String,
-        target: Option<String>,
-    },
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0}")]
-    Unavailable(String),
-}
-
-impl HerderError {
-    pub fn status_code(&self) -> u16 {
-        match self {
-            HerderError::NotFound(_) => 404,
-            HerderError::Conflict(_) => 409,
-            HerderError::BadRequest(_) => 400,
-            HerderError::Internal(_) => 500,
-            HerderError::Elsewhere { .. } => 409,
-            HerderError::Forbidden(_) => 403,
-            HerderError::Unavailable(_) => 503,
-        }
-    }
-}
-
-/// Kafka Connect's `ConnectorInfo`.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct ConnectorInfo {
-    pub name: String,
-    pub config: BTreeMap<String, String>,
-    pub tasks: Vec<TaskId>,
-    #[serde(rename = "type")]
-    pub kind: String,
-}
-
-/// Kafka Connect's `ConnectorTaskId`.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct TaskId {
-    pub connector: String,
-    pub task: u32,
-}
+use crate::worker::status::TargetState;
+use crate::worker::status::{
+    ConnectorState, ConnectorStateInfo, SharedStatus, State, Status, TaskState,
+};
 
 /// Runs connectors in this process.
 pub struct Herder {
@@ -113,10 +59,6 @@ impl View {
     }
 }
 
-fn unpoison<T>(result: std::sync::LockResult<MutexGuard<'_, T>>) -> MutexGuard<'_, T> {
-    result.unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 impl Entry {
     fn new(runtime: ConnectorRuntime) -> Self {
         let view = View::of(&runtime);
@@ -127,11 +69,11 @@ impl Entry {
     }
 
     fn runtime(&self) -> MutexGuard<'_, ConnectorRuntime> {
-        unpoison(self.runtime.lock())
+        lock(&self.runtime)
     }
 
     fn refresh(&self, runtime: &ConnectorRuntime) {
-        *unpoison(self.view.lock()) = View::of(runtime);
+        *lock(&self.view) = View::of(runtime);
     }
 
     /// The current view when the runtime is free, else the last one.
@@ -141,7 +83,7 @@ impl Entry {
             Err(TryLockError::Poisoned(poisoned)) => self.refresh(&poisoned.into_inner()),
             Err(TryLockError::WouldBlock) => {}
         }
-        unpoison(self.view.lock()).clone()
+        lock(&self.view).clone()
     }
 }
 
@@ -174,10 +116,7 @@ impl Herder {
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Shared>> {
-        match self.connectors.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
+        lock(&self.connectors)
     }
 
     pub fn connector_names(&self) -> Vec<String> {
@@ -296,38 +235,29 @@ impl Herder {
         self.read(name, |v| v.info.config)
     }
 
-    fn task_json(&self, id: u32, status: &SharedStatus) -> Value {
-        let mut task = status_json(&status.get(), &self.worker_id);
-        task["id"] = json!(id);
-        task
-    }
-
     /// Kafka Connect's `ConnectorStateInfo`.
-    pub fn status(&self, name: &str) -> Result<Value, HerderError> {
-        self.read(name, |v| {
-            let tasks: Vec<Value> = v
+    pub fn status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
+        self.read(name, |v| ConnectorStateInfo {
+            connector: ConnectorState::new(&v.connector, &self.worker_id),
+            tasks: v
                 .tasks
                 .iter()
-                .map(|(id, status)| self.task_json(*id, status))
-                .collect();
-            json!({
-                "name": v.info.name,
-                "connector": status_json(&v.connector, &self.worker_id),
-                "tasks": tasks,
-                "type": v.info.kind,
-            })
+                .map(|(id, status)| TaskState::new(*id, &status.get(), &self.worker_id))
+                .collect(),
+            name: v.info.name,
+            kind: v.info.kind,
         })
     }
 
     /// `GET /connectors/{c}/tasks/{t}/status`.
     /// Kafka answers an unknown task, of a known connector or not, with "No status
     /// found for task <c>-<t>".
-    pub fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError> {
+    pub fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
         self.read(name, |v| {
             v.tasks
                 .iter()
                 .find(|(id, _)| *id == task)
-                .map(|(id, status)| self.task_json(*id, status))
+                .map(|(id, status)| TaskState::new(*id, &status.get(), &self.worker_id))
         })
         .ok()
         .flatten()
@@ -335,15 +265,17 @@ impl Herder {
     }
 
     /// `GET /connectors/{c}/tasks`: task ids with their configs.
-    pub fn tasks(&self, name: &str) -> Result<Value, HerderError> {
+    pub fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
         self.read(name, |v| {
             v.task_configs
                 .iter()
-                .enumerate()
-                .map(|(i, config)| json!({"id": {"connector": v.info.name, "task": i}, "config": config}))
-                .collect::<Vec<_>>()
+                .zip(0..)
+                .map(|(config, task)| TaskInfo {
+                    id: TaskId::new(v.info.name.clone(), task),
+                    config: config.clone(),
+                })
+                .collect()
         })
-        .map(Value::Array)
     }
 
     pub fn pause(&self, name: &str) -> Result<(), HerderError> {
@@ -422,19 +354,19 @@ impl Herder {
     }
 
     /// `GET /connector-plugins` entries.
-    pub fn plugins(&self, connectors_only: bool) -> Vec<Value> {
+    pub fn plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
         plugin_list(&self.services, connectors_only)
     }
 }
 
-impl super::api::HerderApi for Herder {
+impl super::HerderApi for Herder {
     fn services(&self) -> &Arc<WorkerServices> {
         &self.services
     }
     /// A standalone worker serves REST only once started, and has no herder
     /// thread a request waits on, so answering is being healthy.
-    fn health(&self, _timeout: std::time::Duration) -> super::api::Health {
-        super::api::Health::Healthy
+    fn health(&self, _timeout: std::time::Duration) -> super::Health {
+        super::Health::Healthy
     }
     /// Taken under the connector's lock, not from the view: the offsets endpoints
     /// ask it to be sure no resume or restart is still under way.
@@ -474,13 +406,13 @@ impl super::api::HerderApi for Herder {
     fn config(&self, name: &str) -> Result<BTreeMap<String, String>, HerderError> {
         Herder::config(self, name)
     }
-    fn status(&self, name: &str) -> Result<Value, HerderError> {
+    fn status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
         Herder::status(self, name)
     }
-    fn task_status(&self, name: &str, task: u32) -> Result<Value, HerderError> {
+    fn task_status(&self, name: &str, task: u32) -> Result<TaskState, HerderError> {
         Herder::task_status(self, name, task)
     }
-    fn tasks(&self, name: &str) -> Result<Value, HerderError> {
+    fn tasks(&self, name: &str) -> Result<Vec<TaskInfo>, HerderError> {
         Herder::tasks(self, name)
     }
     fn pause(&self, name: &str) -> Result<(), HerderError> {
@@ -500,20 +432,18 @@ impl super::api::HerderApi for Herder {
         name: &str,
         include_tasks: bool,
         only_failed: bool,
-    ) -> Result<Value, HerderError> {
+    ) -> Result<ConnectorStateInfo, HerderError> {
         let status = self.status(name).map_err(|e| match e {
             HerderError::NotFound(_) => HerderError::NotFound(format!("Unknown connector: {name}")),
             other => other,
         })?;
         let plan = restart_plan(status, include_tasks, only_failed);
-        if plan["connector"]["state"] == "RESTARTING" {
+        if plan.connector.state == State::Restarting {
             self.restart_connector(name)?;
         }
-        for task in plan["tasks"].as_array().into_iter().flatten() {
-            if task["state"] == "RESTARTING"
-                && let Some(id) = task["id"].as_u64()
-            {
-                self.restart_task(name, id as u32)?;
+        for task in &plan.tasks {
+            if task.state == State::Restarting {
+                self.restart_task(name, task.id)?;
             }
         }
         Ok(plan)
@@ -521,7 +451,7 @@ impl super::api::HerderApi for Herder {
     fn delete(&self, name: &str) -> Result<(), HerderError> {
         Herder::delete(self, name)
     }
-    fn plugins(&self, connectors_only: bool) -> Vec<Value> {
+    fn plugins(&self, connectors_only: bool) -> Vec<PluginInfo> {
         Herder::plugins(self, connectors_only)
     }
     fn put_task_configs(
@@ -529,267 +459,10 @@ impl super::api::HerderApi for Herder {
         _name: &str,
         _configs: Vec<BTreeMap<String, String>>,
         _body: &[u8],
-        _signature: &super::api::RequestSignature,
+        _signature: &super::RequestSignature,
     ) -> Result<(), HerderError> {
         Err(HerderError::BadRequest(
             "Kafka Connect in standalone mode does not support externally setting task configurations.".into(),
         ))
     }
-}
-
-/// Validates a config for the connector plugin `class`, as the validate endpoint
-/// does (including the plugin's own `validate`).
-pub fn validate_config(
-    services: &WorkerServices,
-    class: &str,
-    raw: &BTreeMap<String, String>,
-) -> Validation {
-    let plugin_checks =
-        |plugin: &Arc<LoadedPlugin>, props: &BTreeMap<String, String>| -> Vec<(String, String)> {
-            match Introspect::validate(plugin, &config_list(props)) {
-                Ok(problems) => problems.into_iter().map(|p| (p.key, p.message)).collect(),
-                Err(error) => vec![(
-                    "connector.class".to_string(),
-                    format!("plugin validation failed: {error}"),
-                )],
-            }
-        };
-    // Plugins see `${provider:…}` variables resolved; the answer shows them as written.
-    let (props, provider_error) = match services.providers.resolve(raw) {
-        Ok(props) => (props, None),
-        Err(error) => (raw.clone(), Some(error)),
-    };
-    let mut validation = connector::validate(
-        &services.registry,
-        &services.config,
-        class,
-        &props,
-        &plugin_checks,
-    );
-    if let Some(error) = provider_error {
-        let key = error.key().unwrap_or("connector.class").to_string();
-        let message = error.to_string();
-        validation.errors.add(key.clone(), message.clone());
-        validation.resolved = None;
-        validation.infos.error_count += 1;
-        if let Some(info) = validation
-            .infos
-            .configs
-            .iter_mut()
-            .find(|c| c.value.name == key)
-        {
-            info.value.errors.push(message);
-        }
-    }
-    for info in &mut validation.infos.configs {
-        if let Some(written) = raw.get(&info.value.name)
-            && ConfigProviders::has_variables(written)
-            && info.definition.kind != "PASSWORD"
-        {
-            info.value.value = Some(written.clone());
-        }
-    }
-    hide_resolved_values(raw, &props, &mut validation);
-    if let Some(resolved) = validation.resolved.as_mut() {
-        resolved.raw_props = raw.clone();
-    }
-    validation
-}
-
-/// Error messages quote the value they reject ("Invalid value … for configuration
-/// …"); a value that came from a config provider is shown as its `${…}` variable,
-/// never resolved, so validate answers and 400s cannot leak a secret.
-fn hide_resolved_values(
-    raw: &BTreeMap<String, String>,
-    resolved: &BTreeMap<String, String>,
-    validation: &mut Validation,
-) {
-    let secrets: Vec<(&String, &String, &String)> = raw
-        .iter()
-        .filter(|(_, written)| ConfigProviders::has_variables(written))
-        .filter_map(|(key, written)| {
-            let value = resolved.get(key)?;
-            (!value.trim().is_empty() && value != written).then_some((key, value, written))
-        })
-        .collect();
-    if secrets.is_empty() {
-        return;
-    }
-    // Short values are replaced only in their own key's messages, where they are
-    // the quoted value; elsewhere "1" or "ab" would mangle unrelated words.
-    let scrub = |key: &str, message: &mut String| {
-        for (secret_key, value, written) in &secrets {
-            if key == secret_key.as_str() || value.len() >= 3 {
-                *message = message.replace(value.as_str(), written);
-            }
-        }
-    };
-    for (key, message) in &mut validation.errors.errors {
-        scrub(key, message);
-    }
-    for info in &mut validation.infos.configs {
-        for message in &mut info.value.errors {
-            scrub(&info.value.name, message);
-        }
-    }
-}
-
-/// The `ConfigInfos` body for `PUT /connector-plugins/{class}/config/validate`.
-pub fn validate_plugin_config(
-    services: &WorkerServices,
-    class: &str,
-    props: &BTreeMap<String, String>,
-) -> Result<ConfigInfos, HerderError> {
-    let known = services
-        .registry
-        .find(class)
-        .is_some_and(|p| matches!(p.kind, PluginKind::Source | PluginKind::Sink));
-    if !known {
-        return Err(HerderError::NotFound(unknown_class_message(
-            &services.registry,
-            class,
-            &[PluginKind::Source, PluginKind::Sink],
-        )));
-    }
-    if let Some(included) = props.get("connector.class")
-        && !same_connector_plugin(&services.registry, included, class)
-    {
-        return Err(HerderError::BadRequest(format!(
-            "Included connector type {included} does not match request type {class}"
-        )));
-    }
-    Ok(validate_config(services, class, props).infos)
-}
-
-/// Whether the body's `connector.class` names the plugin of the validate path: the
-/// same plugin under any of its names, or (for a name no plugin has) Kafka's test
-/// that one ends with the other, `Connector` suffixes aside.
-fn same_connector_plugin(registry: &PluginRegistry, included: &str, path: &str) -> bool {
-    let included = included.trim();
-    match (registry.find(included), registry.find(path)) {
-        (Some(a), Some(b)) => a.descriptor.name == b.descriptor.name,
-        _ => {
-            let normalized = |name: &str| -> String {
-                name.strip_suffix("Connector")
-                    .filter(|rest| !rest.is_empty())
-                    .unwrap_or(name)
-                    .to_string()
-            };
-            normalized(included).ends_with(&normalized(path))
-        }
-    }
-}
-
-/// `GET /connector-plugins/{p}/config` (KIP-769): a connector's own keys followed by
-/// the framework's; a converter's, transform's or predicate's own keys.
-pub fn plugin_config_keys(
-    services: &WorkerServices,
-    name: &str,
-) -> Result<Vec<connector::ConfigKeyInfo>, HerderError> {
-    let plugin = services
-        .registry
-        .find(name)
-        .ok_or_else(|| HerderError::NotFound(format!("Unknown plugin {name}.")))?;
-    if !matches!(plugin.kind, PluginKind::Source | PluginKind::Sink) {
-        return Ok(connector::plugin_key_infos(plugin));
-    }
-    let no_plugin_checks = |_: &Arc<LoadedPlugin>,
-                            _: &BTreeMap<String, String>|
-     -> Vec<(String, String)> { Vec::new() };
-    let props = BTreeMap::from([("connector.class".to_string(), name.to_string())]);
-    let validation = connector::validate(
-        &services.registry,
-        &services.config,
-        name,
-        &props,
-        &no_plugin_checks,
-    );
-    let mut keys = connector::plugin_key_infos(plugin);
-    for info in validation.infos.configs {
-        if !keys.iter().any(|k| k.name == info.definition.name)
-            && !info.definition.documentation.is_empty()
-        {
-            keys.push(info.definition);
-        }
-    }
-    Ok(keys)
-}
-
-/// `GET /connector-plugins` entries.
-pub fn plugin_list(services: &WorkerServices, connectors_only: bool) -> Vec<Value> {
-    let mut out: Vec<Value> = services
-        .registry
-        .all()
-        .iter()
-        .filter(|p| !connectors_only || matches!(p.kind, PluginKind::Source | PluginKind::Sink))
-        .map(|p| {
-            json!({
-                "class": p.descriptor.name,
-                "type": p.kind.as_str(),
-                "version": p.descriptor.version,
-                "aliases": p.descriptor.aliases,
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| a["class"].as_str().cmp(&b["class"].as_str()));
-    out
-}
-
-/// Checks shared by both herders before a connector config is stored: a name and a
-/// `connector.class`. Returns the class.
-pub fn precheck_connector(
-    name: &str,
-    props: &BTreeMap<String, String>,
-) -> Result<String, HerderError> {
-    if name.trim().is_empty() {
-        return Err(HerderError::BadRequest(
-            "Connector name must not be empty".into(),
-        ));
-    }
-    match props
-        .get("connector.class")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
-        Some(c) => Ok(c.to_string()),
-        None => Err(HerderError::BadRequest(format!(
-            "Connector config {} contains no connector type (missing required configuration \"connector.class\")",
-            render_map(props)
-        ))),
-    }
-}
-
-/// Kafka's KIP-745 restart plan: the connector's status with what a restart with
-/// these flags restarts shown as RESTARTING (`RestartRequest.shouldRestart*`).
-pub fn restart_plan(mut status: Value, include_tasks: bool, only_failed: bool) -> Value {
-    let restarting = json!("RESTARTING");
-    if !only_failed || status["connector"]["state"] == "FAILED" {
-        status["connector"]["state"] = restarting.clone();
-    }
-    if include_tasks && let Some(tasks) = status["tasks"].as_array_mut() {
-        for task in tasks {
-            if !only_failed || task["state"] == "FAILED" {
-                task["state"] = restarting.clone();
-            }
-        }
-    }
-    status
-}
-
-/// Kafka Connect's `{"state","worker_id"[,"trace"]}` for one connector or task.
-pub fn status_json(status: &Status, worker_id: &str) -> Value {
-    let mut body = json!({"state": status.state, "worker_id": worker_id});
-    if let Some(trace) = status.trace.as_deref().filter(|t| !t.is_empty()) {
-        body["trace"] = json!(trace);
-    }
-    body
-}
-
-fn not_found(name: &str) -> HerderError {
-    HerderError::NotFound(format!("Connector {name} not found"))
-}
-
-fn render_map(props: &BTreeMap<String, String>) -> String {
-    let inner: Vec<String> = props.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    format!("{{{}}}", inner.join(", "))
 }

@@ -15,8 +15,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Map, Value, json};
 
-use crate::cluster::kafka_log::{KafkaLog, LogError, LogRecord, LogRole};
 use crate::config::WorkerConfig;
+use crate::storage::kafka_log::{KafkaLog, LogError, LogRecord, LogRole};
+use crate::worker::status::TargetState;
 
 const CONNECTOR_PREFIX: &str = "connector-";
 const TASK_PREFIX: &str = "task-";
@@ -32,35 +33,6 @@ const LOGGER_CLUSTER_PREFIX: &str = "logger-cluster-";
 
 /// A connector's or task's config.
 pub type Props = BTreeMap<String, String>;
-
-/// What a connector should be doing (Kafka Connect's `TargetState`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TargetState {
-    Started,
-    Paused,
-    Stopped,
-}
-
-impl TargetState {
-    /// The name Kafka Connect writes.
-    pub fn name(self) -> &'static str {
-        match self {
-            TargetState::Started => "STARTED",
-            TargetState::Paused => "PAUSED",
-            TargetState::Stopped => "STOPPED",
-        }
-    }
-
-    /// `TargetState.valueOf`: exact, upper case.
-    pub fn parse(name: &str) -> Option<TargetState> {
-        match name {
-            "STARTED" => Some(TargetState::Started),
-            "PAUSED" => Some(TargetState::Paused),
-            "STOPPED" => Some(TargetState::Stopped),
-            _ => None,
-        }
-    }
-}
 
 /// The key workers sign internal REST requests with (KIP-507).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -265,10 +237,7 @@ impl ConfigLog {
     }
 
     fn lock(&self) -> MutexGuard<'_, ConfigState> {
-        match self.state.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        crate::util::lock(&self.state)
     }
 }
 

@@ -483,10 +483,7 @@ impl KafkaLog {
     }
 
     fn lock_reader(&self) -> MutexGuard<'_, Reader> {
-        match self.reader.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        crate::util::lock(&self.reader)
     }
 }
 

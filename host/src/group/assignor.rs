@@ -9,47 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A task id: connector name and task index (Kafka's ConnectorTaskId).
-pub type TaskId = (String, u32);
-
-/// Work owned by / given to one worker.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Assignment {
-    pub connectors: BTreeSet<String>,
-    pub tasks: BTreeSet<TaskId>,
-}
-
-impl Assignment {
-    pub fn is_empty(&self) -> bool {
-        self.connectors.is_empty() && self.tasks.is_empty()
-    }
-
-    /// Connectors plus tasks.
-    pub fn len(&self) -> usize {
-        self.connectors.len() + self.tasks.len()
-    }
-
-    pub fn connector_count(&self) -> usize {
-        self.connectors.len()
-    }
-
-    pub fn task_count(&self) -> usize {
-        self.tasks.len()
-    }
-
-    /// Adds everything in `other` (set union).
-    pub fn merge(&mut self, other: &Assignment) {
-        self.connectors.extend(other.connectors.iter().cloned());
-        self.tasks.extend(other.tasks.iter().cloned());
-    }
-
-    /// What a member does with an incremental assignment: stop `revoked`, start `assigned`.
-    pub fn apply(&mut self, revoked: &Assignment, assigned: &Assignment) {
-        self.connectors.retain(|c| !revoked.connectors.contains(c));
-        self.tasks.retain(|t| !revoked.tasks.contains(t));
-        self.merge(assigned);
-    }
-}
+pub use crate::worker::work::{ConnectorsAndTasks, TaskId};
 
 /// One group member as the leader sees it in JoinGroup metadata.
 #[derive(Clone, Debug)]
@@ -57,7 +17,7 @@ pub struct Member {
     pub id: String,
     pub url: String,
     /// What it runs now (its previous allocation).
-    pub owned: Assignment,
+    pub owned: ConnectorsAndTasks,
 }
 
 /// The work that should exist: connector name -> number of committed task configs
@@ -68,8 +28,8 @@ pub type Work = BTreeMap<String, u32>;
 /// and `delay_ms` > 0 when lost work is being held for a departed worker (members rejoin after it).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemberAssignment {
-    pub assigned: Assignment,
-    pub revoked: Assignment,
+    pub assigned: ConnectorsAndTasks,
+    pub revoked: ConnectorsAndTasks,
     pub delay_ms: u32,
 }
 
@@ -78,7 +38,7 @@ pub struct MemberAssignment {
 struct HeldWork {
     /// Matches the returning worker, which rejoins under a new member id.
     url: String,
-    work: Assignment,
+    work: ConnectorsAndTasks,
 }
 
 /// Leader memory between rounds (lost only when leadership moves, as in Kafka).
@@ -87,7 +47,7 @@ pub struct AssignorState {
     /// Previous round's members, id -> url: who is missing now has departed.
     members: BTreeMap<String, String>,
     /// Previous round's full allocation per member id: what a departed member was running.
-    allocation: BTreeMap<String, Assignment>,
+    allocation: BTreeMap<String, ConnectorsAndTasks>,
     /// Work of departed members held until the deadline, per departed member id.
     held: BTreeMap<String, HeldWork>,
     /// When held work is given out anyway; `None` when nothing is held.
@@ -105,22 +65,12 @@ impl AssignorState {
     }
 
     /// All work currently held for departed workers.
-    pub fn held(&self) -> Assignment {
-        let mut all = Assignment::default();
+    pub fn held(&self) -> ConnectorsAndTasks {
+        let mut all = ConnectorsAndTasks::default();
         for held in self.held.values() {
             all.merge(&held.work);
         }
         all
-    }
-
-    /// The full allocation the previous round produced, per member id.
-    pub fn allocation(&self) -> &BTreeMap<String, Assignment> {
-        &self.allocation
-    }
-
-    /// Whether `member` was in the previous round.
-    pub fn knows(&self, member: &str) -> bool {
-        self.members.contains_key(member)
     }
 }
 
@@ -131,7 +81,7 @@ pub struct Outcome {
     pub assignments: BTreeMap<String, MemberAssignment>,
     /// Who will own what once every member applies its assignment (for routing requests
     /// to owners): member id -> full assignment.
-    pub allocation: BTreeMap<String, Assignment>,
+    pub allocation: BTreeMap<String, ConnectorsAndTasks>,
 }
 
 /// One member while the round is computed.
@@ -141,9 +91,9 @@ struct Slot {
     /// Joined since the previous round with nothing running: may take held work.
     fresh: bool,
     /// Owned work that survives this round.
-    kept: Assignment,
-    revoked: Assignment,
-    assigned: Assignment,
+    kept: ConnectorsAndTasks,
+    revoked: ConnectorsAndTasks,
+    assigned: ConnectorsAndTasks,
 }
 
 impl Slot {
@@ -156,8 +106,8 @@ impl Slot {
 /// Connectors and tasks are balanced separately; this lets one routine do both.
 trait Kind {
     type Item: Ord + Clone;
-    fn set(a: &Assignment) -> &BTreeSet<Self::Item>;
-    fn set_mut(a: &mut Assignment) -> &mut BTreeSet<Self::Item>;
+    fn set(a: &ConnectorsAndTasks) -> &BTreeSet<Self::Item>;
+    fn set_mut(a: &mut ConnectorsAndTasks) -> &mut BTreeSet<Self::Item>;
     /// Every item `work` says should exist.
     fn all(work: &Work) -> BTreeSet<Self::Item>;
     /// Which `count` items of `from` an over-loaded member gives up.
@@ -169,11 +119,11 @@ struct Connectors;
 impl Kind for Connectors {
     type Item = String;
 
-    fn set(a: &Assignment) -> &BTreeSet<String> {
+    fn set(a: &ConnectorsAndTasks) -> &BTreeSet<String> {
         &a.connectors
     }
 
-    fn set_mut(a: &mut Assignment) -> &mut BTreeSet<String> {
+    fn set_mut(a: &mut ConnectorsAndTasks) -> &mut BTreeSet<String> {
         &mut a.connectors
     }
 
@@ -191,17 +141,17 @@ struct Tasks;
 impl Kind for Tasks {
     type Item = TaskId;
 
-    fn set(a: &Assignment) -> &BTreeSet<TaskId> {
+    fn set(a: &ConnectorsAndTasks) -> &BTreeSet<TaskId> {
         &a.tasks
     }
 
-    fn set_mut(a: &mut Assignment) -> &mut BTreeSet<TaskId> {
+    fn set_mut(a: &mut ConnectorsAndTasks) -> &mut BTreeSet<TaskId> {
         &mut a.tasks
     }
 
     fn all(work: &Work) -> BTreeSet<TaskId> {
         work.iter()
-            .flat_map(|(c, &n)| (0..n).map(move |i| (c.clone(), i)))
+            .flat_map(|(c, &n)| (0..n).map(move |i| TaskId::new(c.clone(), i)))
             .collect()
     }
 
@@ -209,8 +159,11 @@ impl Kind for Tasks {
     /// connector's tasks end up spread over workers.
     fn surplus(from: &BTreeSet<TaskId>, count: usize) -> Vec<TaskId> {
         let mut by_connector: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-        for (c, i) in from {
-            by_connector.entry(c.as_str()).or_default().push(*i);
+        for t in from {
+            by_connector
+                .entry(t.connector.as_str())
+                .or_default()
+                .push(t.task);
         }
         let mut picked = Vec::with_capacity(count);
         while picked.len() < count {
@@ -221,14 +174,14 @@ impl Kind for Tasks {
                 .max_by(|a, b| a.1.len().cmp(&b.1.len()).then_with(|| b.0.cmp(a.0)));
             let Some((c, indexes)) = fullest else { break };
             let Some(i) = indexes.pop() else { break };
-            picked.push(((*c).to_owned(), i));
+            picked.push(TaskId::new(*c, i));
         }
         picked
     }
 }
 
 fn task_exists(work: &Work, task: &TaskId) -> bool {
-    work.get(&task.0).is_some_and(|&n| task.1 < n)
+    work.get(&task.connector).is_some_and(|&n| task.task < n)
 }
 
 /// Gives each item to the least-loaded eligible slot (ties: slot order, which is id order).
@@ -301,7 +254,7 @@ fn balance<K: Kind>(slots: &mut [Slot]) {
 
 /// Records the work of members gone since the previous round and drops held work that
 /// was deleted or that somebody runs again.
-fn update_held(state: &mut AssignorState, slots: &[Slot], work: &Work, owned: &Assignment) {
+fn update_held(state: &mut AssignorState, slots: &[Slot], work: &Work, owned: &ConnectorsAndTasks) {
     let present: BTreeSet<&str> = slots.iter().map(|s| s.id.as_str()).collect();
     for (id, url) in &state.members {
         if present.contains(id.as_str()) {
@@ -310,7 +263,7 @@ fn update_held(state: &mut AssignorState, slots: &[Slot], work: &Work, owned: &A
         if let Some(previous) = state.allocation.get(id) {
             let held = state.held.entry(id.clone()).or_insert_with(|| HeldWork {
                 url: url.clone(),
-                work: Assignment::default(),
+                work: ConnectorsAndTasks::default(),
             });
             held.work.merge(previous);
         }
@@ -374,7 +327,11 @@ fn place_held(state: &mut AssignorState, slots: &mut [Slot], now_ms: u64, max_de
 }
 
 /// Items in `work` that nobody keeps, is given, or waits for.
-fn unassigned<K: Kind>(work: &Work, slots: &[Slot], held: &Assignment) -> BTreeSet<K::Item> {
+fn unassigned<K: Kind>(
+    work: &Work,
+    slots: &[Slot],
+    held: &ConnectorsAndTasks,
+) -> BTreeSet<K::Item> {
     let mut free = K::all(work);
     for slot in slots {
         free.retain(|x| !K::set(&slot.kept).contains(x) && !K::set(&slot.assigned).contains(x));
@@ -397,16 +354,16 @@ pub fn assign(
     sorted.dedup_by(|later, first| later.id == first.id);
 
     // Deleted and duplicated work is revoked; the first claimant (by id) keeps a duplicate.
-    let mut owned = Assignment::default();
+    let mut owned = ConnectorsAndTasks::default();
     let mut slots: Vec<Slot> = Vec::with_capacity(sorted.len());
     for member in &sorted {
         let mut slot = Slot {
             id: member.id.clone(),
             url: member.url.clone(),
             fresh: member.owned.is_empty() && !state.members.contains_key(&member.id),
-            kept: Assignment::default(),
-            revoked: Assignment::default(),
-            assigned: Assignment::default(),
+            kept: ConnectorsAndTasks::default(),
+            revoked: ConnectorsAndTasks::default(),
+            assigned: ConnectorsAndTasks::default(),
         };
         for c in &member.owned.connectors {
             let target = if work.contains_key(c) && owned.connectors.insert(c.clone()) {
@@ -487,19 +444,12 @@ mod tests {
         Member {
             id: id.to_owned(),
             url: url(id),
-            owned: Assignment::default(),
+            owned: ConnectorsAndTasks::default(),
         }
     }
 
-    fn task(c: &str, i: u32) -> TaskId {
-        (c.to_owned(), i)
-    }
-
-    fn owning(connectors: &[&str], tasks: &[(&str, u32)]) -> Assignment {
-        Assignment {
-            connectors: connectors.iter().map(|c| (*c).to_owned()).collect(),
-            tasks: tasks.iter().map(|(c, i)| task(c, *i)).collect(),
-        }
+    fn owning(connectors: &[&str], tasks: &[(&str, u32)]) -> ConnectorsAndTasks {
+        ConnectorsAndTasks::of(connectors, tasks)
     }
 
     /// A cluster whose members apply each round's assignment and rejoin.
@@ -529,7 +479,7 @@ mod tests {
             self.members.push(Member {
                 id: id.to_owned(),
                 url: url.to_owned(),
-                owned: Assignment::default(),
+                owned: ConnectorsAndTasks::default(),
             });
         }
 
@@ -541,7 +491,7 @@ mod tests {
             self.members.remove(at)
         }
 
-        fn owned(&self, id: &str) -> Assignment {
+        fn owned(&self, id: &str) -> ConnectorsAndTasks {
             match self.members.iter().find(|m| m.id == id) {
                 Some(m) => m.owned.clone(),
                 None => panic!("no member {id}"),
@@ -599,24 +549,24 @@ mod tests {
         }
     }
 
-    fn union(members: &[Member]) -> Assignment {
-        let mut all = Assignment::default();
+    fn union(members: &[Member]) -> ConnectorsAndTasks {
+        let mut all = ConnectorsAndTasks::default();
         for m in members {
             all.merge(&m.owned);
         }
         all
     }
 
-    fn is_subset(a: &Assignment, b: &Assignment) -> bool {
+    fn is_subset(a: &ConnectorsAndTasks, b: &ConnectorsAndTasks) -> bool {
         a.connectors.is_subset(&b.connectors) && a.tasks.is_subset(&b.tasks)
     }
 
-    fn is_disjoint(a: &Assignment, b: &Assignment) -> bool {
+    fn is_disjoint(a: &ConnectorsAndTasks, b: &ConnectorsAndTasks) -> bool {
         a.connectors.is_disjoint(&b.connectors) && a.tasks.is_disjoint(&b.tasks)
     }
 
-    fn all_work(work: &Work) -> Assignment {
-        Assignment {
+    fn all_work(work: &Work) -> ConnectorsAndTasks {
+        ConnectorsAndTasks {
             connectors: Connectors::all(work),
             tasks: Tasks::all(work),
         }
@@ -646,7 +596,7 @@ mod tests {
             after.apply(&a.revoked, &a.assigned);
             assert_eq!(after, out.allocation[&m.id]);
         }
-        let allocated: Vec<&Assignment> = out.allocation.values().collect();
+        let allocated: Vec<&ConnectorsAndTasks> = out.allocation.values().collect();
         for (i, a) in allocated.iter().enumerate() {
             assert!(is_subset(a, &all_work(work)), "allocation has deleted work");
             for b in &allocated[i + 1..] {
@@ -672,7 +622,7 @@ mod tests {
         assert_eq!(union(members), all_work(work));
     }
 
-    fn spread_of(members: &[Member], count: fn(&Assignment) -> usize) -> usize {
+    fn spread_of(members: &[Member], count: fn(&ConnectorsAndTasks) -> usize) -> usize {
         let loads: Vec<usize> = members.iter().map(|m| count(&m.owned)).collect();
         match (loads.iter().max(), loads.iter().min()) {
             (Some(max), Some(min)) => max - min,
@@ -682,26 +632,17 @@ mod tests {
 
     fn assert_balanced(members: &[Member]) {
         assert!(
-            spread_of(members, Assignment::connector_count) <= 1,
+            spread_of(members, |a| a.connectors.len()) <= 1,
             "connectors unbalanced: {members:#?}"
         );
         assert!(
-            spread_of(members, Assignment::task_count) <= 1,
+            spread_of(members, |a| a.tasks.len()) <= 1,
             "tasks unbalanced: {members:#?}"
         );
     }
 
     fn sample_work() -> Work {
         work(&[("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5), ("f", 0)])
-    }
-
-    #[test]
-    fn apply_removes_revoked_and_adds_assigned() {
-        let mut a = owning(&["x", "y"], &[("x", 0), ("y", 0)]);
-        a.apply(&owning(&["x"], &[("x", 0)]), &owning(&["z"], &[("z", 1)]));
-        assert_eq!(a, owning(&["y", "z"], &[("y", 0), ("z", 1)]));
-        assert_eq!(a.len(), 4);
-        assert!(!a.is_empty());
     }
 
     #[test]
@@ -735,7 +676,7 @@ mod tests {
         sim.assert_settled();
         assert!(!sim.owned("w4").is_empty());
 
-        let mut revoked: BTreeMap<&str, Assignment> = BTreeMap::new();
+        let mut revoked: BTreeMap<&str, ConnectorsAndTasks> = BTreeMap::new();
         for out in &outcomes {
             for (id, a) in &out.assignments {
                 revoked.entry(id.as_str()).or_default().merge(&a.revoked);
@@ -861,7 +802,7 @@ mod tests {
         sim.now = 11_000;
         let out = sim.round();
         assert!(out.assignments.values().all(|a| a.delay_ms == 0));
-        let mut given = Assignment::default();
+        let mut given = ConnectorsAndTasks::default();
         for a in out.assignments.values() {
             given.merge(&a.assigned);
         }
@@ -912,7 +853,7 @@ mod tests {
         sim.work.insert("d".to_owned(), 2);
         sim.work.insert("g".to_owned(), 1);
         let out = sim.round();
-        let mut revoked = Assignment::default();
+        let mut revoked = ConnectorsAndTasks::default();
         for a in out.assignments.values() {
             revoked.merge(&a.revoked);
         }
@@ -942,10 +883,10 @@ mod tests {
         let fewest = sim
             .members
             .iter()
-            .map(|m| m.owned.connector_count())
+            .map(|m| m.owned.connectors.len())
             .min()
             .unwrap_or(0);
-        assert!(sim.owned(&holder).connector_count() <= fewest + 1);
+        assert!(sim.owned(&holder).connectors.len() <= fewest + 1);
         sim.converge(2);
         sim.assert_settled();
     }

@@ -7,9 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde_json::Value;
 
-use crate::cluster::kafka_log::{KafkaLog, LogError, LogRecord, LogRole};
 use crate::config::WorkerConfig;
 use crate::plugin::instance::OffsetReader;
+use crate::storage::kafka_log::{KafkaLog, LogError, LogRecord, LogRole};
 use crate::worker::offsets::{OffsetStore, OffsetStoreError, normalize, offset_key};
 
 /// The offsets topic and the offsets read from it.
@@ -69,10 +69,7 @@ impl KafkaOffsetStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, String>> {
-        match self.data.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        crate::util::lock(&self.data)
     }
 }
 

@@ -172,7 +172,7 @@ fn error_name(code: i16) -> String {
 }
 
 /// A connection to the coordinator of consumer group `group`.
-pub fn group_coordinator(servers: &str, group: &str) -> Result<Connection, WireError> {
+fn group_coordinator(servers: &str, group: &str) -> Result<Connection, WireError> {
     use kafka_protocol::messages::FindCoordinatorRequest;
     let timeout = Duration::from_secs(10);
     let mut connection = bootstrap(servers, timeout)?;

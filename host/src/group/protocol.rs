@@ -4,7 +4,7 @@
 //! out, so the bytes a Ferry worker puts in JoinGroup/SyncGroup mean the same to any
 //! Kafka tool that inspects a Connect group.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use bytes::{Buf, BufMut};
 
@@ -16,56 +16,8 @@ pub const CONNECTOR_TASK: i32 = -1;
 pub const NO_ERROR: i16 = 0;
 pub const CONFIG_MISMATCH: i16 = 1;
 
-/// A sub-protocol, in the order of preference Kafka Connect offers them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SubProtocol {
-    /// v0: eager rebalancing.
-    Eager,
-    /// v1: incremental cooperative rebalancing.
-    Compatible,
-    /// v2: incremental cooperative with signed internal requests.
-    Sessioned,
-}
-
-impl SubProtocol {
-    pub fn name(self) -> &'static str {
-        match self {
-            SubProtocol::Eager => "default",
-            SubProtocol::Compatible => "compatible",
-            SubProtocol::Sessioned => "sessioned",
-        }
-    }
-
-    pub fn version(self) -> i16 {
-        match self {
-            SubProtocol::Eager => 0,
-            SubProtocol::Compatible => 1,
-            SubProtocol::Sessioned => 2,
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "default" => Some(SubProtocol::Eager),
-            "compatible" => Some(SubProtocol::Compatible),
-            "sessioned" => Some(SubProtocol::Sessioned),
-            _ => None,
-        }
-    }
-
-    /// What a worker with `connect.protocol=self` offers in JoinGroup, best first.
-    pub fn offered(self) -> Vec<SubProtocol> {
-        match self {
-            SubProtocol::Sessioned => vec![
-                SubProtocol::Sessioned,
-                SubProtocol::Compatible,
-                SubProtocol::Eager,
-            ],
-            SubProtocol::Compatible => vec![SubProtocol::Compatible, SubProtocol::Eager],
-            SubProtocol::Eager => vec![SubProtocol::Eager],
-        }
-    }
-}
+pub use crate::config::distributed::SubProtocol;
+use crate::worker::work::{ConnectorsAndTasks, TaskId};
 
 /// Why group-protocol bytes could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -76,19 +28,6 @@ pub enum ProtocolError {
     Utf8,
     #[error("negative length {0} in connect protocol data")]
     Length(i32),
-}
-
-/// Connectors and tasks a worker owns or is given.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Work {
-    pub connectors: BTreeSet<String>,
-    pub tasks: BTreeSet<(String, u32)>,
-}
-
-impl Work {
-    pub fn is_empty(&self) -> bool {
-        self.connectors.is_empty() && self.tasks.is_empty()
-    }
 }
 
 /// Member metadata: the worker's REST URL, the config-log offset it has read to, and
@@ -108,8 +47,8 @@ pub struct Assignment {
     pub leader: String,
     pub leader_url: String,
     pub config_offset: i64,
-    pub assigned: Work,
-    pub revoked: Work,
+    pub assigned: ConnectorsAndTasks,
+    pub revoked: ConnectorsAndTasks,
     pub delay_ms: i32,
 }
 
@@ -121,8 +60,8 @@ impl Assignment {
             leader: String::new(),
             leader_url: String::new(),
             config_offset: -1,
-            assigned: Work::default(),
-            revoked: Work::default(),
+            assigned: ConnectorsAndTasks::default(),
+            revoked: ConnectorsAndTasks::default(),
             delay_ms: 0,
         }
     }
@@ -135,7 +74,7 @@ fn put_string(buf: &mut Vec<u8>, s: &str) {
 
 /// `CONNECTOR_ASSIGNMENT_V0` entries: connector name and its task ids, with -1 for
 /// the connector itself.
-fn put_work(buf: &mut Vec<u8>, work: &Work) {
+fn put_work(buf: &mut Vec<u8>, work: &ConnectorsAndTasks) {
     let mut by_connector: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
     for connector in &work.connectors {
         by_connector
@@ -143,11 +82,11 @@ fn put_work(buf: &mut Vec<u8>, work: &Work) {
             .or_default()
             .push(CONNECTOR_TASK);
     }
-    for (connector, task) in &work.tasks {
+    for task in &work.tasks {
         by_connector
-            .entry(connector)
+            .entry(&task.connector)
             .or_default()
-            .push(*task as i32);
+            .push(task.task as i32);
     }
     buf.put_i32(by_connector.len() as i32);
     for (connector, tasks) in by_connector {
@@ -198,8 +137,8 @@ fn get_string(buf: &mut &[u8]) -> Result<String, ProtocolError> {
     Ok(text)
 }
 
-fn get_work(buf: &mut &[u8]) -> Result<Work, ProtocolError> {
-    let mut work = Work::default();
+fn get_work(buf: &mut &[u8]) -> Result<ConnectorsAndTasks, ProtocolError> {
+    let mut work = ConnectorsAndTasks::default();
     let count = get_i32(buf)?;
     // A null array (-1) is empty work.
     for _ in 0..count.max(0) {
@@ -210,7 +149,8 @@ fn get_work(buf: &mut &[u8]) -> Result<Work, ProtocolError> {
             if task == CONNECTOR_TASK {
                 work.connectors.insert(connector.clone());
             } else if task >= 0 {
-                work.tasks.insert((connector.clone(), task as u32));
+                work.tasks
+                    .insert(TaskId::new(connector.clone(), task as u32));
             }
         }
     }
@@ -245,7 +185,7 @@ pub fn decode_assignment(mut bytes: &[u8]) -> Result<Assignment, ProtocolError> 
     let (revoked, delay_ms) = if version >= 1 {
         (get_work(buf)?, get_i32(buf)?)
     } else {
-        (Work::default(), 0)
+        (ConnectorsAndTasks::default(), 0)
     };
     Ok(Assignment {
         version,
@@ -310,13 +250,6 @@ pub fn decode_metadata(mut bytes: &[u8]) -> Result<WorkerState, ProtocolError> {
 mod tests {
     use super::*;
 
-    fn work(connectors: &[&str], tasks: &[(&str, u32)]) -> Work {
-        Work {
-            connectors: connectors.iter().map(|c| c.to_string()).collect(),
-            tasks: tasks.iter().map(|(c, t)| (c.to_string(), *t)).collect(),
-        }
-    }
-
     #[test]
     fn v0_metadata_is_header_url_offset() {
         let state = WorkerState {
@@ -355,8 +288,8 @@ mod tests {
             leader: "L".into(),
             leader_url: "U".into(),
             config_offset: 3,
-            assigned: work(&["c"], &[("c", 0)]),
-            revoked: Work::default(),
+            assigned: ConnectorsAndTasks::of(&["c"], &[("c", 0)]),
+            revoked: ConnectorsAndTasks::default(),
             delay_ms: 0,
         };
         let bytes = encode_assignment(&assignment);
@@ -379,8 +312,8 @@ mod tests {
     fn sessioned_metadata_round_trips_with_allocation() {
         let mut allocation = Assignment::empty(2);
         allocation.leader = "leader-1".into();
-        allocation.assigned = work(&["a", "b"], &[("a", 0), ("a", 1), ("b", 3)]);
-        allocation.revoked = work(&[], &[("z", 9)]);
+        allocation.assigned = ConnectorsAndTasks::of(&["a", "b"], &[("a", 0), ("a", 1), ("b", 3)]);
+        allocation.revoked = ConnectorsAndTasks::of(&[], &[("z", 9)]);
         allocation.delay_ms = 1500;
         let state = WorkerState {
             url: "http://127.0.0.1:1/".into(),

@@ -96,10 +96,7 @@ struct Control {
 
 impl Control {
     fn wait(&self, timeout: Duration) {
-        let guard = match self.lock.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let guard = crate::util::lock(&self.lock);
         if self.stop.load(Ordering::SeqCst) || self.rejoin.load(Ordering::SeqCst) {
             return;
         }
@@ -107,10 +104,7 @@ impl Control {
     }
 
     fn notify(&self) {
-        let _guard = match self.lock.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let _guard = crate::util::lock(&self.lock);
         self.wake.notify_all();
     }
 }
@@ -167,14 +161,6 @@ const LEAVE_GROUP_MAX: i16 = 4;
 const FIND_COORDINATOR_MAX: i16 = 4;
 const RETRY_BACKOFF: Duration = Duration::from_millis(250);
 
-/// Which request an error answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Origin {
-    /// JoinGroup or SyncGroup.
-    Round,
-    Heartbeat,
-}
-
 struct Member {
     config: GroupConfig,
     listener: Arc<dyn GroupListener>,
@@ -186,11 +172,6 @@ struct Member {
     joined: bool,
     rejoin_at: Option<Instant>,
     last_heartbeat_ok: Instant,
-    /// When a heartbeat last reached the coordinator, whatever it answered.
-    last_heartbeat_sent: Instant,
-    /// The coordinator said a rebalance is in progress: the next join must bring a
-    /// new generation.
-    rebalance_signalled: bool,
 }
 
 impl Member {
@@ -207,8 +188,6 @@ impl Member {
             joined: false,
             rejoin_at: None,
             last_heartbeat_ok: Instant::now(),
-            last_heartbeat_sent: Instant::now(),
-            rebalance_signalled: false,
         }
     }
 
@@ -235,9 +214,8 @@ impl Member {
             if !self.joined || self.control.rejoin.swap(false, Ordering::SeqCst) || rejoin_due {
                 self.rejoin_at = None;
                 self.listener.on_rebalance_start();
-                self.keep_alive();
                 if let Err(error) = self.join_and_sync() {
-                    self.on_round_error(error, Origin::Round);
+                    self.on_round_error(error);
                     if !self.stopping() {
                         self.control.wait(RETRY_BACKOFF);
                     }
@@ -253,31 +231,16 @@ impl Member {
                 continue;
             }
             if let Err(error) = self.heartbeat() {
-                self.on_round_error(error, Origin::Heartbeat);
+                self.on_round_error(error);
             }
         }
         self.leave();
     }
 
-    /// Some coordinators (Tansu 0.6) count only heartbeats as signs of life, not
-    /// JoinGroup or SyncGroup, and expire a member that went through several rounds
-    /// in a row without one. A heartbeat before a rejoin keeps the session alive; on
-    /// Kafka it is harmless (at worst it answers REBALANCE_IN_PROGRESS, and this
-    /// member is rejoining anyway), so its answer is ignored.
-    fn keep_alive(&mut self) {
-        if self.member_id.is_empty()
-            || self.generation < 0
-            || self.last_heartbeat_sent.elapsed() < self.config.heartbeat_interval
-        {
-            return;
-        }
-        match self.heartbeat() {
-            Ok(()) => {}
-            Err(error) => tracing::debug!("heartbeat before rejoining: {error}"),
-        }
-    }
-
-    fn on_round_error(&mut self, error: RoundError, origin: Origin) {
+    /// What `AbstractCoordinator` does with a failed JoinGroup, SyncGroup or
+    /// Heartbeat: coordinator errors rediscover it, a rebalance rejoins under the
+    /// same member id, a lost membership stops all work and rejoins afresh.
+    fn on_round_error(&mut self, error: RoundError) {
         match &error {
             RoundError::Kafka(
                 ResponseError::NotCoordinator
@@ -289,14 +252,8 @@ impl Member {
                 self.coordinator = None;
             }
             RoundError::Kafka(ResponseError::RebalanceInProgress) => {
-                tracing::debug!(?origin, "rebalance in progress; rejoining");
+                tracing::debug!("rebalance in progress; rejoining");
                 self.joined = false;
-                // Only a heartbeat's signal must bring a new generation. A SyncGroup
-                // answered before the leader has sent its assignments (a coordinator
-                // without a sync barrier, like Tansu 0.6) is retried in the same
-                // generation; forcing a new one there restarts the round every time
-                // a follower is quicker than the leader.
-                self.rebalance_signalled |= origin == Origin::Heartbeat;
             }
             RoundError::Kafka(
                 ResponseError::UnknownMemberId
@@ -304,8 +261,6 @@ impl Member {
                 | ResponseError::FencedInstanceId,
             ) => {
                 tracing::info!("lost group membership ({error}); stopping all work and rejoining");
-                // Everything was stopped: come back as a new member, so the leader
-                // does not take this member's old work for still running.
                 self.member_id.clear();
                 self.generation = -1;
                 self.joined = false;
@@ -423,24 +378,6 @@ impl Member {
                 None => break response,
             }
         };
-        let signalled = std::mem::take(&mut self.rebalance_signalled);
-        if signalled && self.generation >= 0 && response.generation_id == self.generation {
-            // A coordinator that reported a rebalance must answer the rejoin with a
-            // new generation. Some brokers (Tansu 0.6) drop an expired member without
-            // starting one, which would leave its work unassigned: rejoin as a new
-            // member, which always starts a rebalance.
-            tracing::warn!(
-                generation = self.generation,
-                "the coordinator reported a rebalance but kept the generation; rejoining as a new member"
-            );
-            self.leave();
-            self.member_id.clear();
-            self.generation = -1;
-            self.joined = false;
-            return Err(RoundError::Other(
-                "rebalance without a new generation".into(),
-            ));
-        }
         self.member_id = response.member_id.to_string();
         self.generation = response.generation_id;
         let protocol_name = response.protocol_name.as_deref().unwrap_or("").to_string();
@@ -515,7 +452,6 @@ impl Member {
         let coordinator = self.coordinator()?;
         let version = coordinator.version::<HeartbeatRequest>(HEARTBEAT_MAX)?;
         let response = coordinator.send(&request, version, timeout)?;
-        self.last_heartbeat_sent = Instant::now();
         check(response.error_code)?;
         self.last_heartbeat_ok = Instant::now();
         Ok(())

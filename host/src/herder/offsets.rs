@@ -14,7 +14,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::herder::HerderError;
+use super::HerderError;
 use crate::config::WorkerConfig;
 use crate::plugin::PluginKind;
 use crate::worker::offsets::OffsetStore;
@@ -401,15 +401,19 @@ fn alter_sink(target: &OffsetsTarget<'_>, offsets: &[SinkOffset]) -> Result<(), 
             .map_err(|e| failed(e.to_string()))?;
     }
     if !removed.is_empty() {
-        super::wire::delete_group_offsets(&target.worker.bootstrap_servers, &group, &removed)
-            .map_err(|e| failed(e.to_string()))?;
+        crate::group::wire::delete_group_offsets(
+            &target.worker.bootstrap_servers,
+            &group,
+            &removed,
+        )
+        .map_err(|e| failed(e.to_string()))?;
     }
     Ok(())
 }
 
 fn reset_sink(target: &OffsetsTarget<'_>) -> Result<(), HerderError> {
     let group = group_of(target);
-    super::wire::delete_group(&target.worker.bootstrap_servers, &group).map_err(|e| {
+    crate::group::wire::delete_group(&target.worker.bootstrap_servers, &group).map_err(|e| {
         HerderError::Internal(format!(
             "Failed to reset consumer group offsets for connector {} either because its tasks haven't stopped completely yet or the connector was resumed before the request to reset its offsets could be successfully completed. If the connector is in a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the Connect cluster may need to be restarted to get rid of the zombie sink tasks. Reason: {e}",
             target.name

@@ -8,9 +8,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Value, json};
 
-use crate::cluster::config_log::parse_task_key;
-use crate::cluster::kafka_log::{KafkaLog, LogError, LogRecord, LogRole};
 use crate::config::WorkerConfig;
+use crate::storage::config_log::parse_task_key;
+use crate::storage::kafka_log::{KafkaLog, LogError, LogRecord, LogRole};
 use crate::worker::status::State;
 
 const CONNECTOR_STATUS_PREFIX: &str = "status-connector-";
@@ -29,16 +29,6 @@ pub struct StatusRecord {
     pub worker_id: String,
     /// The group generation the writer was in; orders conflicting writes.
     pub generation: i32,
-}
-
-impl StatusRecord {
-    /// RUNNING, PAUSED, FAILED or RESTARTING: the named worker holds this work.
-    pub fn is_active(&self) -> bool {
-        matches!(
-            self.state,
-            State::Running | State::Paused | State::Failed | State::Restarting
-        )
-    }
 }
 
 /// The status topic and the statuses read from it.
@@ -123,6 +113,19 @@ impl StatusLog {
         self.put_connector(name, rec).map(|()| true)
     }
 
+    /// `putSafe` for the connector (`task` None) or one of its tasks.
+    pub fn put_safe(
+        &self,
+        name: &str,
+        task: Option<u32>,
+        rec: &StatusRecord,
+    ) -> Result<bool, LogError> {
+        match task {
+            None => self.put_connector_safe(name, rec),
+            Some(t) => self.put_task_safe(name, t, rec),
+        }
+    }
+
     /// `putSafe` for a task; see [`StatusLog::put_connector_safe`].
     pub fn put_task_safe(
         &self,
@@ -173,35 +176,8 @@ impl StatusLog {
         self.lock().tasks.get(name).cloned().unwrap_or_default()
     }
 
-    /// Connectors (task `None`) and tasks whose last status names `worker_id` in an
-    /// active state (RUNNING, PAUSED, FAILED or RESTARTING), with that status.
-    pub fn held_by(&self, worker_id: &str) -> Vec<(String, Option<u32>, StatusRecord)> {
-        let active = |r: &StatusRecord| r.worker_id == worker_id && r.is_active();
-        let cache = self.lock();
-        let connectors = cache
-            .connectors
-            .iter()
-            .filter(|(_, r)| active(r))
-            .map(|(c, r)| (c.clone(), None, r.clone()));
-        let tasks = cache.tasks.iter().flat_map(|(c, tasks)| {
-            tasks
-                .iter()
-                .filter(|(_, r)| active(r))
-                .map(|(t, r)| (c.clone(), Some(*t), r.clone()))
-        });
-        connectors.chain(tasks).collect()
-    }
-
-    /// Every connector with a status.
-    pub fn connectors(&self) -> Vec<String> {
-        self.lock().connectors.keys().cloned().collect()
-    }
-
     fn lock(&self) -> MutexGuard<'_, StatusCache> {
-        match self.cache.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        crate::util::lock(&self.cache)
     }
 }
 
@@ -438,15 +414,13 @@ impl StatusCache {
             return;
         };
         let tasks = self.tasks.entry(connector).or_default();
-        // During quick rebalances a worker may report UNASSIGNED for a task another
-        // worker already runs in the same or a newer generation: keep RUNNING. A
-        // worker's own UNASSIGNED always replaces its own RUNNING.
+        // As Kafka Connect: an UNASSIGNED no newer than a RUNNING it would replace
+        // comes from a worker that stopped the task before (or while) its new owner
+        // started it.
         if rec.state == State::Unassigned
-            && tasks.get(&task).is_some_and(|k| {
-                k.state == State::Running
-                    && k.generation >= rec.generation
-                    && k.worker_id != rec.worker_id
-            })
+            && tasks
+                .get(&task)
+                .is_some_and(|k| k.state == State::Running && k.generation >= rec.generation)
         {
             tracing::trace!(key, "ignoring stale UNASSIGNED status");
             return;
@@ -559,7 +533,7 @@ mod tests {
             Some(encode(&rec(State::Unassigned, "b", 2))),
         ));
         assert_eq!(cache.tasks["my-conn"][&0], rec(State::Unassigned, "b", 2));
-        // A worker's own UNASSIGNED replaces its own RUNNING, whatever the generation.
+        // The rule does not look at the writer: its own stale UNASSIGNED is ignored too.
         cache.apply(&record(
             "status-task-my-conn-0",
             Some(encode(&rec(State::Running, "c", 7))),
@@ -568,7 +542,7 @@ mod tests {
             "status-task-my-conn-0",
             Some(encode(&rec(State::Unassigned, "c", 7))),
         ));
-        assert_eq!(cache.tasks["my-conn"][&0], rec(State::Unassigned, "c", 7));
+        assert_eq!(cache.tasks["my-conn"][&0], rec(State::Running, "c", 7));
         // Task tombstone.
         cache.apply(&record("status-task-my-conn-1", None));
         assert_eq!(cache.tasks["my-conn"].len(), 1);
