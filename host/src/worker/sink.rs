@@ -121,7 +121,7 @@ pub fn run(args: TaskArgs) {
         pending: BTreeMap::new(),
         failure: None,
     }));
-    let mut stalls = 0;
+    let mut rejoins = 0;
     let outcome = loop {
         let consumer = match subscribe(&args, &shared) {
             Ok(consumer) => consumer,
@@ -129,23 +129,17 @@ pub fn run(args: TaskArgs) {
         };
         match run_loop(&args, &consumer, &shared, &mut pipeline) {
             Ok(LoopEnd::Stopped) => break commit(&consumer, &shared),
-            Ok(LoopEnd::Stalled {
-                diagnosis,
-                progressed,
-            }) => {
-                stalls = if progressed { 1 } else { stalls + 1 };
-                if stalls > 1 {
-                    // A new consumer did not help either: say so instead of looking
+            Ok(LoopEnd::Rejoin { reason, progressed }) => {
+                rejoins = if progressed { 1 } else { rejoins + 1 };
+                if rejoins > MAX_REJOINS {
+                    // New consumers did not help either: say so instead of looking
                     // healthy; a restart (REST) tries again.
                     break Err(format!(
-                        "sink task made no progress for {STALL_TIMEOUT:?} twice, with a new \
-                         consumer group membership in between: {diagnosis}"
+                        "sink task cannot consume: {MAX_REJOINS} new consumer group \
+                         memberships in a row made no progress; last: {reason}"
                     ));
                 }
-                tracing::warn!(
-                    %diagnosis,
-                    "sink task made no progress for {STALL_TIMEOUT:?}; rejoining the consumer group with a new consumer"
-                );
+                tracing::warn!(%reason, "rejoining the consumer group with a new consumer");
                 // Hand over what was delivered; offsets the broker cannot take now
                 // are dropped with this consumer, and those records come again.
                 if let Err(error) = commit(&consumer, &shared) {
@@ -176,14 +170,20 @@ pub fn run(args: TaskArgs) {
 /// normally rejoins by itself; this catches one that never gets its partitions back.
 const STALL_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// How many times in a row a sink task takes a new consumer without consuming
+/// anything in between before it fails.
+const MAX_REJOINS: u32 = 3;
+
 /// How a sink loop ended without failing.
 enum LoopEnd {
     /// The task was asked to stop.
     Stopped,
-    /// Records wait on assigned partitions, and none arrived for [`STALL_TIMEOUT`].
-    Stalled {
-        diagnosis: String,
-        /// Whether this consumer delivered any record before it stalled.
+    /// The consumer cannot go on: a fatal consumer error, or records wait on
+    /// assigned partitions and none arrived for [`STALL_TIMEOUT`]. A new consumer
+    /// (a new group membership) may.
+    Rejoin {
+        reason: String,
+        /// Whether this consumer delivered any record before it gave up.
         progressed: bool,
     },
 }
@@ -312,16 +312,19 @@ fn run_loop(
         }
         let raw = poll_batch(consumer, Duration::from_millis(100));
         if let Some((code, reason)) = consumer.client().fatal_error() {
-            return Err(format!(
-                "the Kafka consumer hit a fatal error ({code:?}): {reason}"
-            ));
+            // librdkafka gives up on a consumer for good here (e.g. a static member
+            // fenced by its own rejoin after a session timeout): take a new one.
+            return Ok(LoopEnd::Rejoin {
+                reason: format!("the Kafka consumer hit a fatal error ({code:?}): {reason}"),
+                progressed,
+            });
         }
         if raw.is_empty() {
             if paused_partitions.is_none() && last_record.elapsed() >= STALL_TIMEOUT {
                 match unread_partitions(consumer) {
                     Some(diagnosis) => {
-                        return Ok(LoopEnd::Stalled {
-                            diagnosis,
+                        return Ok(LoopEnd::Rejoin {
+                            reason: format!("no progress for {STALL_TIMEOUT:?} with {diagnosis}"),
                             progressed,
                         });
                     }
