@@ -198,8 +198,9 @@ fn survive(fault: Fault, label: &str) {
     let duplicates: usize = counts.values().map(|c| c - 1).sum();
     report(&format!(
         "broker fault {label}: fault {fault_took:.1?}, {} lines, caught up {caught_up:.1?} after \
-         the input stopped, {duplicates} duplicates",
-        total + 500
+         the input stopped, {duplicates} duplicates, sink rejoins with a new consumer: {}",
+        total + 500,
+        worker.log_count("rejoining the consumer group with a new consumer")
     ));
 }
 
