@@ -91,7 +91,15 @@ fn compile_plugin(output: &Path) -> anyhow::Result<()> {
     std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
         .context("cannot read the component from standard input")?;
     let engine = engine::new_engine().map_err(|e| anyhow::anyhow!("{e:#}"))?;
-    let artifact = ferry::plugin::cache::precompile(&engine, &bytes)?;
+    let artifact = match ferry::plugin::cache::precompile(&engine, &bytes) {
+        Ok(artifact) => artifact,
+        Err(ferry::plugin::cache::CacheError::Compile(error)) => {
+            // The worker reads this as the plugin's error, not as a failed compiler.
+            eprintln!("{error:#}");
+            std::process::exit(ferry::plugin::cache::INVALID_COMPONENT_EXIT);
+        }
+        Err(other) => return Err(other.into()),
+    };
     std::fs::write(output, &artifact)
         .with_context(|| format!("cannot write {}", output.display()))?;
     tracing::info!(

@@ -31,4 +31,4 @@ pub use paths::{
 };
 pub use rest::{Rest, assert_error, validation_errors};
 pub use wait::{wait_for, wait_until};
-pub use worker::{Worker, distributed_props, with_test_plugins, worker_props};
+pub use worker::{Worker, cluster_props, distributed_props, with_test_plugins, worker_props};

@@ -52,8 +52,7 @@ pub fn worker_props(broker: &Broker, allowed: &[&Path]) -> BTreeMap<String, Stri
 }
 
 /// Worker properties for one worker of the cluster `group`: [`worker_props`] plus
-/// `group.id`, its own three internal topics (replication factor 1, as the test
-/// broker has one node), a 6 s session timeout, a 1 s heartbeat and
+/// [`cluster_props`] with a 6 s session timeout, a 1 s heartbeat and
 /// `scheduled.rebalance.max.delay.ms=delay_ms`.
 pub fn distributed_props(
     broker: &Broker,
@@ -62,7 +61,21 @@ pub fn distributed_props(
     delay_ms: u64,
 ) -> BTreeMap<String, String> {
     let mut props = worker_props(broker, allowed);
-    for (k, v) in [
+    props.extend(cluster_props(group, 6000, 1000, delay_ms));
+    props
+}
+
+/// The group settings of a distributed worker (Kafka Connect's keys, so Kafka
+/// Connect's workers take them too): `group.id`, the group's own three internal
+/// topics (replication factor 1, as the test broker has one node), the session
+/// timeout, heartbeat interval and `scheduled.rebalance.max.delay.ms`.
+pub fn cluster_props(
+    group: &str,
+    session_timeout_ms: u64,
+    heartbeat_interval_ms: u64,
+    delay_ms: u64,
+) -> BTreeMap<String, String> {
+    [
         ("group.id", group.to_owned()),
         ("config.storage.topic", format!("{group}-configs")),
         ("offset.storage.topic", format!("{group}-offsets")),
@@ -72,13 +85,13 @@ pub fn distributed_props(
         ("status.storage.replication.factor", "1".to_owned()),
         ("offset.storage.partitions", "5".to_owned()),
         ("status.storage.partitions", "3".to_owned()),
-        ("session.timeout.ms", "6000".to_owned()),
-        ("heartbeat.interval.ms", "1000".to_owned()),
+        ("session.timeout.ms", session_timeout_ms.to_string()),
+        ("heartbeat.interval.ms", heartbeat_interval_ms.to_string()),
         ("scheduled.rebalance.max.delay.ms", delay_ms.to_string()),
-    ] {
-        props.insert(k.to_owned(), v);
-    }
-    props
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
 }
 
 /// `props` with `plugin.path` extended by the test-only plugins (`build/test-plugins`).

@@ -9,7 +9,8 @@
 //! peak would stay its high-water mark (and, with glibc's arenas, much of it its
 //! resident set) for its whole life. The child gives all of it back when it exits,
 //! one plugin at a time. The artifact it writes is checked by the worker like any
-//! cache entry; if the child cannot run or fails, the worker compiles in process.
+//! cache entry; if the child cannot run or fails, the worker compiles in process,
+//! unless the child found the component itself invalid (then that is the error).
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -25,6 +26,11 @@ use wasmtime::component::Component;
 /// an artifact file: `ferry compile-plugin OUTPUT`.
 pub const COMPILE_SUBCOMMAND: &str = "compile-plugin";
 
+/// How `ferry compile-plugin` exits when the component itself does not compile (its
+/// error on stderr): the worker then reports that error instead of compiling the same
+/// bad bytes again in process.
+pub const INVALID_COMPONENT_EXIT: i32 = 65;
+
 /// Errors while compiling or caching a component.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -37,6 +43,8 @@ pub enum CacheError {
     },
     #[error("compiler process {program}: {reason}")]
     Subprocess { program: PathBuf, reason: String },
+    #[error("not a valid WebAssembly component: {0}")]
+    Rejected(String),
 }
 
 /// Where a cache miss is compiled.
@@ -98,6 +106,7 @@ impl CompileCache {
         if let Compiler::Subprocess { program } = &self.compiler {
             match self.compile_in_child(program, engine, bytes, &path) {
                 Ok(component) => return Ok(component),
+                Err(error @ CacheError::Rejected(_)) => return Err(error),
                 Err(error) => {
                     tracing::warn!(%error, "compiling in the worker process instead");
                 }
@@ -149,20 +158,31 @@ impl CompileCache {
             .arg(&tmp)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| failed(format!("cannot start: {e}")))?;
         let written = match child.stdin.take() {
             Some(mut stdin) => stdin.write_all(bytes).and_then(|()| stdin.flush()),
             None => Err(std::io::Error::other("no stdin pipe")),
         };
-        let status = child.wait().map_err(|e| failed(format!("wait: {e}")))?;
+        let output = child
+            .wait_with_output()
+            .map_err(|e| failed(format!("wait: {e}")))?;
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        let status = output.status;
+        if status.success() && !stderr.is_empty() {
+            // The child's own log lines (already formatted): into the worker's log.
+            let _ = writeln!(std::io::stderr(), "{stderr}");
+        }
         let result = match (written, status.success()) {
             (Ok(()), true) => std::fs::rename(&tmp, path)
                 .map_err(|source| self.io(source))
                 .and_then(|()| deserialize_entry(engine, path)),
             (Err(e), _) => Err(failed(format!("cannot send the component: {e}"))),
-            (Ok(()), false) => Err(failed(format!("exited with {status}"))),
+            (Ok(()), false) if status.code() == Some(INVALID_COMPONENT_EXIT) => {
+                Err(CacheError::Rejected(stderr))
+            }
+            (Ok(()), false) => Err(failed(format!("exited with {status}: {stderr}"))),
         };
         let _ = std::fs::remove_file(&tmp);
         result
@@ -292,6 +312,27 @@ mod tests {
         let stored = entries(dir.path());
         assert_eq!(stored.len(), 1, "{stored:?}");
         assert!(stored[0].extension().is_some_and(|e| e == "cwasm"));
+    }
+
+    #[test]
+    fn a_component_the_compiler_process_rejects_is_not_compiled_again() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let program = dir.path().join("rejecting-compiler");
+        std::fs::write(
+            &program,
+            format!("#!/bin/sh\necho 'bad magic number' >&2\nexit {INVALID_COMPONENT_EXIT}\n"),
+        )
+        .expect("write script");
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let cache = CompileCache::new(dir.path().join("cache"))
+            .with_compiler(Compiler::Subprocess { program });
+        // The bytes are valid: an in-process fallback would have compiled them.
+        match cache.load(&engine(), EMPTY_COMPONENT) {
+            Err(CacheError::Rejected(message)) => assert_eq!(message, "bad magic number"),
+            Err(other) => panic!("expected the child's rejection, got {other}"),
+            Ok(_) => panic!("the rejected component was compiled in process"),
+        }
     }
 
     #[test]

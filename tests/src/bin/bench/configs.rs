@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ferry_tests::{Broker, Config, plugins_dir};
+use ferry_tests::{Broker, Config, cluster_props, plugins_dir};
 
 use crate::node::Flavor;
 
@@ -16,8 +16,8 @@ pub const SOURCE_BATCH_SIZE: &str = "2000";
 pub const OFFSET_FLUSH_INTERVAL_MS: &str = "10000";
 
 /// Group session settings of both clusters.
-pub const SESSION_TIMEOUT_MS: &str = "10000";
-pub const HEARTBEAT_INTERVAL_MS: &str = "1000";
+pub const SESSION_TIMEOUT_MS: u64 = 10_000;
+pub const HEARTBEAT_INTERVAL_MS: u64 = 1000;
 
 const STRING_CONVERTER: &str = "org.apache.kafka.connect.storage.StringConverter";
 
@@ -81,22 +81,12 @@ pub fn distributed_props(
     group: &str,
 ) -> BTreeMap<String, String> {
     let mut props = base_props(flavor, broker, dir, cache_dir);
-    for (k, v) in [
-        ("group.id", group.to_owned()),
-        ("config.storage.topic", format!("{group}-configs")),
-        ("offset.storage.topic", format!("{group}-offsets")),
-        ("status.storage.topic", format!("{group}-status")),
-        ("config.storage.replication.factor", "1".to_owned()),
-        ("offset.storage.replication.factor", "1".to_owned()),
-        ("status.storage.replication.factor", "1".to_owned()),
-        ("offset.storage.partitions", "5".to_owned()),
-        ("status.storage.partitions", "3".to_owned()),
-        ("session.timeout.ms", SESSION_TIMEOUT_MS.to_owned()),
-        ("heartbeat.interval.ms", HEARTBEAT_INTERVAL_MS.to_owned()),
-        ("scheduled.rebalance.max.delay.ms", "0".to_owned()),
-    ] {
-        props.insert(k.to_owned(), v);
-    }
+    props.extend(cluster_props(
+        group,
+        SESSION_TIMEOUT_MS,
+        HEARTBEAT_INTERVAL_MS,
+        0,
+    ));
     props
 }
 
