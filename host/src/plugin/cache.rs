@@ -174,14 +174,14 @@ impl CompileCache {
             // The child's own log lines (already formatted): into the worker's log.
             let _ = writeln!(std::io::stderr(), "{stderr}");
         }
+        // The child's verdict on the component wins over a broken pipe: it may stop
+        // reading as soon as it sees bad bytes.
         let result = match (written, status.success()) {
+            _ if status.code() == Some(INVALID_COMPONENT_EXIT) => Err(CacheError::Rejected(stderr)),
             (Ok(()), true) => std::fs::rename(&tmp, path)
                 .map_err(|source| self.io(source))
                 .and_then(|()| deserialize_entry(engine, path)),
             (Err(e), _) => Err(failed(format!("cannot send the component: {e}"))),
-            (Ok(()), false) if status.code() == Some(INVALID_COMPONENT_EXIT) => {
-                Err(CacheError::Rejected(stderr))
-            }
             (Ok(()), false) => Err(failed(format!("exited with {status}: {stderr}"))),
         };
         let _ = std::fs::remove_file(&tmp);
@@ -325,6 +325,17 @@ mod tests {
         )
         .expect("write script");
         std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        // Another test thread's fork may still hold the script's write handle for a
+        // moment ("text file busy"): run it once ourselves before the cache does.
+        for attempt in 0.. {
+            match Command::new(&program).status() {
+                Ok(_) => break,
+                Err(e) if e.raw_os_error() == Some(26) && attempt < 100 => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => panic!("run {}: {e}", program.display()),
+            }
+        }
         let cache = CompileCache::new(dir.path().join("cache"))
             .with_compiler(Compiler::Subprocess { program });
         // The bytes are valid: an in-process fallback would have compiled them.
