@@ -464,6 +464,11 @@ const SINK_KEYS: &[FrameworkKey] = &[
         "Topics regex",
         "Regular expression giving topics to consume.",
     ),
+];
+
+/// The dead letter queue keys: Kafka's for sinks; on sources a Ferry extension
+/// (Kafka Connect has no source dead letter queue).
+const DLQ_KEYS: &[FrameworkKey] = &[
     fk(
         DLQ_TOPIC,
         ConfigType::String,
@@ -471,7 +476,7 @@ const SINK_KEYS: &[FrameworkKey] = &[
         Importance::Medium,
         "Error Handling",
         "Dead Letter Queue Topic Name",
-        "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this sink connector, or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ.",
+        "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this sink connector, or its transformations or converters (Ferry: also for source connectors, for records that fail transformation or conversion or that the producer rejects). The topic name is blank by default, which means that no messages are to be recorded in the DLQ.",
     ),
     fk(
         DLQ_REPLICATION_FACTOR,
@@ -581,6 +586,14 @@ pub fn validate(
         .is_some_and(|c| c.kind == PluginKind::Sink)
     {
         for key in SINK_KEYS {
+            push_framework(key, &mut errors, &mut configs, &mut groups);
+        }
+    }
+    if connector
+        .as_ref()
+        .is_some_and(|c| matches!(c.kind, PluginKind::Sink | PluginKind::Source))
+    {
+        for key in DLQ_KEYS {
             push_framework(key, &mut errors, &mut configs, &mut groups);
         }
     }

@@ -226,7 +226,7 @@ impl ColumnBuilder {
 }
 
 /// Total bytes of the entries in `lengths` (nulls count zero).
-fn byte_len(lengths: &[i32]) -> usize {
+pub fn byte_len(lengths: &[i32]) -> usize {
     lengths
         .iter()
         .filter(|&&l| l > 0)
@@ -235,7 +235,7 @@ fn byte_len(lengths: &[i32]) -> usize {
 }
 
 /// Entries `range` of a checked bytes column: one contiguous copy of their bytes.
-fn slice_bytes(column: &BytesColumn, range: std::ops::Range<usize>) -> BytesColumn {
+pub fn slice_bytes(column: &BytesColumn, range: std::ops::Range<usize>) -> BytesColumn {
     if column.lengths.is_empty() {
         return empty_bytes();
     }

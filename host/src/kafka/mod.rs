@@ -3,6 +3,10 @@
 //! `consumer.override.*`, over Connect's defaults.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
 
@@ -99,6 +103,73 @@ fn apply(config: &mut ClientConfig, props: &BTreeMap<String, String>) {
         }
         config.set(key, value);
     }
+}
+
+/// Runs an rdkafka admin future to completion on this thread. Those futures are
+/// completed by the admin client's own polling thread, so no runtime is needed —
+/// and none is required of the caller. `None` after `timeout`.
+pub fn block_on<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return Some(output);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        std::thread::park_timeout(deadline - now);
+    }
+}
+
+/// Creates `topic` unless it exists, never altering one that does (Kafka's
+/// `TopicAdmin.createOrFindTopics`). `Ok(true)` if this call created it.
+pub fn create_topic_if_missing(
+    admin: &rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext>,
+    topic: &str,
+    partitions: i32,
+    replication_factor: i32,
+    configs: &BTreeMap<String, String>,
+) -> Result<bool, String> {
+    use rdkafka::admin::{AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::error::RDKafkaErrorCode;
+    const TIMEOUT: Duration = Duration::from_secs(30);
+    let mut new = NewTopic::new(
+        topic,
+        partitions,
+        TopicReplication::Fixed(replication_factor),
+    );
+    for (key, value) in configs {
+        new = new.set(key, value);
+    }
+    let options = AdminOptions::new()
+        .operation_timeout(Some(TIMEOUT))
+        .request_timeout(Some(TIMEOUT));
+    let results = block_on(admin.create_topics([&new], &options), TIMEOUT)
+        .ok_or_else(|| format!("cannot create topic '{topic}': no answer within {TIMEOUT:?}"))?
+        .map_err(|e| format!("cannot create topic '{topic}': {e}"))?;
+    let mut created = false;
+    for result in results {
+        match result {
+            Ok(_) => created = true,
+            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((_, code)) => {
+                return Err(format!(
+                    "cannot create topic '{topic}': the broker answered {code}"
+                ));
+            }
+        }
+    }
+    Ok(created)
 }
 
 #[cfg(test)]

@@ -195,6 +195,11 @@ impl<B> Sandboxed<B> {
     pub fn plugin(&self) -> &Arc<LoadedPlugin> {
         &self.plugin
     }
+
+    /// Whether a call trapped: the instance refuses further calls and must be replaced.
+    pub fn poisoned(&self) -> bool {
+        self.poisoned.is_some()
+    }
 }
 
 /// A fresh store for one plugin instance: its own WASI context with `grants`, its
@@ -480,6 +485,11 @@ pub struct Converter {
 }
 
 impl Converter {
+    /// Whether a call trapped and the instance must be replaced.
+    pub fn poisoned(&self) -> bool {
+        self.inner.poisoned()
+    }
+
     pub fn open(
         plugin: &Arc<LoadedPlugin>,
         ctx: PluginContext,
@@ -538,6 +548,11 @@ pub struct Transform {
 }
 
 impl Transform {
+    /// Whether a call trapped and the instance must be replaced.
+    pub fn poisoned(&self) -> bool {
+        self.inner.poisoned()
+    }
+
     pub fn open(
         plugin: &Arc<LoadedPlugin>,
         ctx: PluginContext,
@@ -572,6 +587,11 @@ pub struct Predicate {
 }
 
 impl Predicate {
+    /// Whether a call trapped and the instance must be replaced.
+    pub fn poisoned(&self) -> bool {
+        self.inner.poisoned()
+    }
+
     pub fn open(
         plugin: &Arc<LoadedPlugin>,
         ctx: PluginContext,

@@ -2,6 +2,7 @@
 //! converters → producer, and consumer → converters → transforms → sink task.
 
 pub mod connector;
+pub mod errors;
 pub mod offsets;
 pub mod pipeline;
 pub mod sink;

@@ -11,11 +11,15 @@ use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Reb
 use rdkafka::message::{Headers, Message};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
-use super::pipeline::{Pipeline, RawRecords};
+use super::errors::report::Reporter;
+use super::errors::tolerance::run_tolerant;
+use super::errors::{ErrorPolicy, Operator, Stage, StageFailure};
+use super::pipeline::{Pipeline, RawBatch, RawRecords};
 use super::status::State;
 use super::task::TaskArgs;
 use super::topics::TaskTopics;
-use crate::plugin::bindings::types::TopicPartitionOffset;
+use crate::data::batch;
+use crate::plugin::bindings::types::{RecordBatch, TopicPartitionOffset};
 use crate::plugin::instance::SinkTask;
 use crate::plugin::{CallError, PluginContext};
 use crate::util::lock;
@@ -23,17 +27,53 @@ use crate::util::lock;
 /// Most records handed to one `put`.
 const MAX_BATCH: usize = 2000;
 
+/// The sink task's own calls, behind a trait so the commit logic can be tested
+/// without a plugin.
+pub trait SinkCalls: Send {
+    fn put(&mut self, batch: &RecordBatch) -> Result<(), CallError>;
+    fn flush(&mut self, offsets: &[TopicPartitionOffset]) -> Result<(), CallError>;
+    fn stop(&mut self) -> Result<(), CallError>;
+}
+
+impl SinkCalls for SinkTask {
+    fn put(&mut self, batch: &RecordBatch) -> Result<(), CallError> {
+        SinkTask::put(self, batch)
+    }
+    fn flush(&mut self, offsets: &[TopicPartitionOffset]) -> Result<(), CallError> {
+        SinkTask::flush(self, offsets)
+    }
+    fn stop(&mut self) -> Result<(), CallError> {
+        SinkTask::stop(self)
+    }
+}
+
+/// Where flushed offsets go: the task's consumer, or a fake in tests.
+pub trait OffsetCommitter {
+    fn commit_offsets(&self, offsets: &TopicPartitionList) -> Result<(), String>;
+}
+
+impl<C: ConsumerContext> OffsetCommitter for BaseConsumer<C> {
+    fn commit_offsets(&self, offsets: &TopicPartitionList) -> Result<(), String> {
+        self.commit(offsets, CommitMode::Sync)
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// State shared between the loop and the rebalance callback (which runs inside
 /// `poll` on the same thread, never while the loop holds the lock).
 struct Shared {
-    task: Option<SinkTask>,
+    task: Option<Box<dyn SinkCalls>>,
     /// Next offset to consume per (topic, partition), not yet committed.
     pending: BTreeMap<(String, i32), i64>,
     failure: Option<String>,
+    /// Where failed records went: flushed before their offsets are committed.
+    reporter: Arc<Reporter>,
 }
 
 impl Shared {
-    /// Flushes the task and returns the offsets that are now safe to commit.
+    /// Flushes the task (and the dead letter queue) and returns the offsets that are
+    /// now safe to commit. A `retriable` flush failure commits nothing this time: the
+    /// offsets stay pending for the next commit, as Kafka retries a flush.
     fn flush(&mut self, only: Option<&[(String, i32)]>) -> Result<TopicPartitionList, String> {
         let chosen: Vec<((String, i32), i64)> = self
             .pending
@@ -50,9 +90,18 @@ impl Shared {
             })
             .collect();
         if let Some(task) = self.task.as_mut() {
-            task.flush(&offsets)
-                .map_err(|e| format!("sink task flush failed: {}", e.trace()))?;
+            match task.flush(&offsets) {
+                Ok(()) => {}
+                Err(CallError::Retriable(message)) => {
+                    tracing::warn!(
+                        "sink task flush failed, offsets will be committed later: {message}"
+                    );
+                    return Ok(TopicPartitionList::new());
+                }
+                Err(error) => return Err(format!("sink task flush failed: {}", error.trace())),
+            }
         }
+        self.reporter.flush()?;
         let mut tpl = TopicPartitionList::new();
         for ((topic, partition), offset) in &chosen {
             tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset))
@@ -98,7 +147,7 @@ impl ConsumerContext for SinkContext {
         let mut shared = lock(&self.shared);
         match shared.flush(Some(&partitions)) {
             Ok(tpl) if tpl.count() > 0 => {
-                if let Err(error) = consumer.commit(&tpl, CommitMode::Sync) {
+                if let Err(error) = consumer.commit_offsets(&tpl) {
                     tracing::warn!(%error, "cannot commit offsets of revoked partitions");
                 }
             }
@@ -116,10 +165,15 @@ pub fn run(args: TaskArgs) {
         Ok(opened) => opened,
         Err(trace) => return args.fail(trace),
     };
+    let reporter = match args.reporter() {
+        Ok(reporter) => Arc::new(reporter),
+        Err(trace) => return args.fail(trace),
+    };
     let shared = Arc::new(Mutex::new(Shared {
-        task: Some(task),
+        task: Some(Box::new(task)),
         pending: BTreeMap::new(),
         failure: None,
+        reporter: reporter.clone(),
     }));
     let mut rejoins = 0;
     let outcome = loop {
@@ -127,7 +181,8 @@ pub fn run(args: TaskArgs) {
             Ok(consumer) => consumer,
             Err(error) => return args.fail(error),
         };
-        match run_loop(&args, &consumer, &shared, &mut pipeline) {
+        match run_loop(&args, &consumer, &shared, &mut pipeline, &reporter) {
+            Ok(LoopEnd::Stopped) if args.signals.cancelled() => break Ok(()),
             Ok(LoopEnd::Stopped) => break commit(&consumer, &shared),
             Ok(LoopEnd::Rejoin { reason, progressed }) => {
                 rejoins = if progressed { 1 } else { rejoins + 1 };
@@ -148,11 +203,19 @@ pub fn run(args: TaskArgs) {
                 lock(&shared).pending.clear();
             }
             Err(error) => {
-                let _ = commit(&consumer, &shared);
+                if !args.signals.cancelled() {
+                    let _ = commit(&consumer, &shared);
+                }
                 break Err(error);
             }
         }
     };
+    if args.signals.cancelled() {
+        // Abandoned past its stop deadline: another instance may own the work now,
+        // so neither the final commit nor a status write is this one's to make.
+        tracing::info!("cancelled task ended without committing offsets or writing its status");
+        return;
+    }
     if let Err(error) = outcome {
         return args.fail(error);
     }
@@ -253,10 +316,10 @@ fn unread_partitions(consumer: &BaseConsumer<SinkContext>) -> Option<String> {
 /// commit the broker cannot take (it is down, or the group is rebalancing) does not:
 /// as in Kafka Connect, it is logged and the offsets are committed at the next
 /// interval, and at worst the records after them are delivered again.
-fn commit(consumer: &BaseConsumer<SinkContext>, shared: &Arc<Mutex<Shared>>) -> Result<(), String> {
+fn commit(consumer: &dyn OffsetCommitter, shared: &Arc<Mutex<Shared>>) -> Result<(), String> {
     let tpl = lock(shared).flush(None)?;
     if tpl.count() > 0
-        && let Err(error) = consumer.commit(&tpl, CommitMode::Sync)
+        && let Err(error) = consumer.commit_offsets(&tpl)
     {
         tracing::warn!(%error, "cannot commit consumer offsets; will retry at the next commit");
         let mut shared = lock(shared);
@@ -277,7 +340,9 @@ fn run_loop(
     consumer: &BaseConsumer<SinkContext>,
     shared: &Arc<Mutex<Shared>>,
     pipeline: &mut Pipeline,
+    reporter: &Reporter,
 ) -> Result<LoopEnd, String> {
+    let policy = reporter.policy().clone();
     let signals = args.signals.clone();
     let mut last_record = Instant::now();
     let mut progressed = false;
@@ -310,7 +375,7 @@ fn run_loop(
                 args.status.set_state(State::Running);
             }
         }
-        let raw = poll_batch(consumer, Duration::from_millis(100));
+        let raw = poll_batch(consumer, Duration::from_millis(100)).finish();
         if let Some((code, reason)) = consumer.client().fatal_error() {
             // librdkafka gives up on a consumer for good here (e.g. a static member
             // fenced by its own rejoin after a session timeout): take a new one.
@@ -351,27 +416,70 @@ fn run_loop(
             args.task_id,
             raw.topics.iter().map(String::as_str),
         );
-        let records = pipeline.deserialize(raw).map_err(|e| e.trace())?;
-        let records = pipeline.transform(records).map_err(|e| e.trace())?;
-        let mut retry = Duration::from_millis(100);
-        loop {
-            let result = match lock(shared).task.as_mut() {
-                Some(task) => task.put(&records),
-                None => return Ok(LoopEnd::Stopped),
-            };
-            match result {
-                Ok(()) => break,
-                Err(CallError::Retriable(message)) if !signals.stopping() => {
-                    tracing::warn!("put failed, will retry: {message}");
-                    signals.wait(retry);
-                    retry = (retry * 2).min(Duration::from_secs(10));
-                }
-                Err(error) => return Err(format!("sink task put failed: {}", error.trace())),
-            }
+        let records = convert(&raw, pipeline, &policy, signals.as_ref(), reporter)?;
+        if batch::len(&records) > 0 {
+            put(args, shared, &records, &policy)?;
         }
         lock(shared).pending.extend(consumed);
     }
     Ok(LoopEnd::Stopped)
+}
+
+/// Converts and transforms a consumed batch under the connector's `errors.*` policy:
+/// records that fail a stage are reported (log, dead letter queue) and, with
+/// `errors.tolerance=all`, skipped; their offsets still commit, as in Kafka.
+fn convert(
+    raw: &RawBatch,
+    pipeline: &mut Pipeline,
+    policy: &ErrorPolicy,
+    signals: &super::task::Signals,
+    reporter: &Reporter,
+) -> Result<RecordBatch, String> {
+    let mut op = Operator::new(policy, signals);
+    let mut skipped = 0u64;
+    let outputs = run_tolerant(
+        raw.len(),
+        policy.tolerates_all(),
+        |range| {
+            if range.len() == raw.len() {
+                pipeline.sink_chain(raw, &mut op)
+            } else {
+                pipeline.sink_chain(&raw.slice(range), &mut op)
+            }
+        },
+        &mut |index, failure| {
+            skipped += 1;
+            reporter.report(&raw.original(index), failure).map(|_| ())
+        },
+    )?;
+    if skipped > 0 {
+        tracing::warn!(
+            skipped,
+            "records failed conversion or transformation and were skipped"
+        );
+    }
+    Ok(batch::concat(outputs))
+}
+
+/// `put`, retried on a `retriable` error (indefinitely by default, as Kafka; a
+/// positive `errors.retry.timeout` bounds it). A `put` failure fails the task.
+fn put(
+    args: &TaskArgs,
+    shared: &Arc<Mutex<Shared>>,
+    records: &RecordBatch,
+    policy: &ErrorPolicy,
+) -> Result<(), String> {
+    let signals = args.signals.clone();
+    let mut op = Operator::new(policy, signals.as_ref());
+    let class = args.connector.connector.descriptor.name.clone();
+    op.task_call(|| {
+        let result = match lock(shared).task.as_mut() {
+            Some(task) => task.put(records),
+            None => Ok(()),
+        };
+        result.map_err(|e| StageFailure::new(Stage::TaskPut, class.clone(), "sink task put", e))
+    })
+    .map_err(|failure| format!("sink task put failed: {}", failure.error.trace()))
 }
 
 /// Polls up to `MAX_BATCH` records, waiting at most `wait` for the first.
@@ -409,4 +517,138 @@ fn poll_batch(consumer: &BaseConsumer<SinkContext>, wait: Duration) -> RawRecord
         raw.header_counts.push(count);
     }
     raw
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::worker::errors::ErrorPolicy;
+
+    /// A sink task whose flush answers from a script; records what it saw.
+    struct FakeTask {
+        flushes: Flushes,
+        answers: Vec<Result<(), CallError>>,
+    }
+
+    impl SinkCalls for FakeTask {
+        fn put(&mut self, _: &RecordBatch) -> Result<(), CallError> {
+            Ok(())
+        }
+        fn flush(&mut self, offsets: &[TopicPartitionOffset]) -> Result<(), CallError> {
+            lock(&self.flushes).push(offsets.to_vec());
+            if self.answers.is_empty() {
+                Ok(())
+            } else {
+                self.answers.remove(0)
+            }
+        }
+        fn stop(&mut self) -> Result<(), CallError> {
+            Ok(())
+        }
+    }
+
+    #[derive(Default)]
+    struct FakeConsumer {
+        commits: RefCell<Vec<Vec<(String, i32, i64)>>>,
+        fail: bool,
+    }
+
+    impl OffsetCommitter for FakeConsumer {
+        fn commit_offsets(&self, offsets: &TopicPartitionList) -> Result<(), String> {
+            if self.fail {
+                return Err("broker away".into());
+            }
+            self.commits.borrow_mut().push(
+                offsets
+                    .elements()
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.topic().to_string(),
+                            e.partition(),
+                            e.offset().to_raw().unwrap_or(-1),
+                        )
+                    })
+                    .collect(),
+            );
+            Ok(())
+        }
+    }
+
+    type Flushes = Arc<Mutex<Vec<Vec<TopicPartitionOffset>>>>;
+
+    fn shared(answers: Vec<Result<(), CallError>>) -> (Arc<Mutex<Shared>>, Flushes) {
+        let flushes = Arc::new(Mutex::new(Vec::new()));
+        let task = FakeTask {
+            flushes: flushes.clone(),
+            answers,
+        };
+        let shared = Shared {
+            task: Some(Box::new(task)),
+            pending: [(("t".to_string(), 0), 10), (("t".to_string(), 1), 20)]
+                .into_iter()
+                .collect(),
+            failure: None,
+            reporter: Arc::new(Reporter::new(ErrorPolicy::default(), "c", 0, None)),
+        };
+        (Arc::new(Mutex::new(shared)), flushes)
+    }
+
+    #[test]
+    fn offsets_commit_after_a_successful_flush() {
+        let (shared, flushes) = shared(vec![]);
+        let consumer = FakeConsumer::default();
+        commit(&consumer, &shared).expect("commit");
+        assert_eq!(lock(&flushes).len(), 1);
+        assert_eq!(
+            *consumer.commits.borrow(),
+            [vec![("t".to_string(), 0, 10), ("t".to_string(), 1, 20)]]
+        );
+        assert!(lock(&shared).pending.is_empty());
+    }
+
+    #[test]
+    fn a_failed_flush_commits_nothing_and_fails_the_task() {
+        let (shared, _) = shared(vec![Err(CallError::Fatal("disk full".into()))]);
+        let consumer = FakeConsumer::default();
+        assert!(commit(&consumer, &shared).is_err_and(|e| e.contains("disk full")));
+        assert!(consumer.commits.borrow().is_empty());
+    }
+
+    #[test]
+    fn a_retriable_flush_keeps_the_offsets_for_the_next_commit() {
+        let (shared, flushes) = shared(vec![Err(CallError::Retriable("busy".into()))]);
+        let consumer = FakeConsumer::default();
+        commit(&consumer, &shared).expect("no failure");
+        assert!(consumer.commits.borrow().is_empty());
+        assert_eq!(lock(&shared).pending.len(), 2);
+        commit(&consumer, &shared).expect("commit");
+        assert_eq!(consumer.commits.borrow().len(), 1);
+        assert_eq!(lock(&flushes).len(), 2);
+    }
+
+    #[test]
+    fn offsets_the_broker_refuses_wait_for_the_next_commit() {
+        let (shared, _) = shared(vec![]);
+        let consumer = FakeConsumer {
+            fail: true,
+            ..FakeConsumer::default()
+        };
+        commit(&consumer, &shared).expect("a refused commit is no task failure");
+        assert_eq!(lock(&shared).pending.len(), 2);
+    }
+
+    #[test]
+    fn a_revocation_flushes_only_the_revoked_partitions() {
+        let (shared, flushes) = shared(vec![]);
+        let tpl = lock(&shared)
+            .flush(Some(&[("t".to_string(), 1)]))
+            .expect("flush");
+        assert_eq!(tpl.count(), 1);
+        assert_eq!(lock(&flushes)[0].len(), 1);
+        assert_eq!(lock(&flushes)[0][0].partition, 1);
+        assert_eq!(lock(&shared).pending.len(), 1);
+    }
 }

@@ -11,12 +11,16 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 
+use super::errors::report::{OriginalRecord, Reporter};
+use super::errors::tolerance::run_tolerant;
+use super::errors::{Operator, Stage, StageFailure, operator::backoff};
 use super::offsets::OffsetStore;
-use super::pipeline::Pipeline;
+use super::pipeline::{Pipeline, Serialized};
 use super::status::State;
 use super::task::TaskArgs;
 use super::topics::TaskTopics;
 use crate::data::batch;
+use crate::plugin::bindings::types::RecordBatch;
 use crate::plugin::instance::{OffsetReader, SourceTask};
 use crate::plugin::{CallError, PluginContext};
 use crate::util::lock;
@@ -48,27 +52,34 @@ impl ProducerContext for Delivery {
     type DeliveryOpaque = usize;
 
     fn delivery(&self, result: &DeliveryResult<'_>, seq: usize) {
-        let mut tracker = lock(&self.tracker);
-        if let Err((error, _)) = result
-            && tracker.failure.is_none()
-        {
-            tracker.failure = Some(format!(
-                "Kafka producer failed to deliver a record: {error}"
-            ));
-        }
-        // Sequence numbers are contiguous, so the batch's index is its distance from
-        // the oldest batch still in flight.
-        let index = tracker
-            .batches
-            .front()
-            .map(|front| (seq as u64).wrapping_sub(front.seq) as usize);
-        if let Some(batch) = index.and_then(|i| tracker.batches.get_mut(i)) {
-            batch.remaining = batch.remaining.saturating_sub(1);
-        }
+        let error = result
+            .as_ref()
+            .err()
+            .map(|(error, _)| format!("Kafka producer failed to deliver a record: {error}"));
+        lock(&self.tracker).ack(seq as u64, error);
     }
 }
 
 impl AckTracker {
+    /// One record of batch `seq` is done with: delivered, or failed with `error`
+    /// (which fails the task: its offsets must never commit past a lost record).
+    fn ack(&mut self, seq: u64, error: Option<String>) {
+        if let Some(error) = error
+            && self.failure.is_none()
+        {
+            self.failure = Some(error);
+        }
+        // Sequence numbers are contiguous, so the batch's index is its distance from
+        // the oldest batch still in flight.
+        let index = self
+            .batches
+            .front()
+            .map(|front| seq.wrapping_sub(front.seq) as usize);
+        if let Some(batch) = index.and_then(|i| self.batches.get_mut(i)) {
+            batch.remaining = batch.remaining.saturating_sub(1);
+        }
+    }
+
     /// Pops every leading batch that is fully acknowledged and returns its
     /// offsets, latest per partition.
     fn take_committable(&mut self) -> BTreeMap<String, String> {
@@ -82,6 +93,24 @@ impl AckTracker {
     }
 }
 
+/// A record the producer queued, or the error and the record handed back.
+pub type SendResult<'r> = Result<(), (KafkaError, BaseRecord<'r, [u8], [u8], usize>)>;
+
+/// The producer a source task sends with, behind a trait so ack tracking and
+/// offset commits can be tested without a broker.
+pub trait RecordSender {
+    /// Queues one record; hands it back when the producer refuses it (rdkafka's
+    /// own shape, hence the large error).
+    #[allow(clippy::result_large_err)]
+    fn send<'r>(&self, record: BaseRecord<'r, [u8], [u8], usize>) -> SendResult<'r>;
+}
+
+impl<C: ProducerContext<DeliveryOpaque = usize>> RecordSender for ThreadedProducer<C> {
+    fn send<'r>(&self, record: BaseRecord<'r, [u8], [u8], usize>) -> SendResult<'r> {
+        ThreadedProducer::send(self, record)
+    }
+}
+
 /// Runs a source task until it is stopped or fails.
 pub fn run(args: TaskArgs) {
     let services = args.services.clone();
@@ -90,6 +119,10 @@ pub fn run(args: TaskArgs) {
         .with_offsets(services.offsets.clone() as Arc<dyn OffsetReader>);
     let (mut task, mut pipeline) = match args.open_stages(&ctx, SourceTask::open) {
         Ok(opened) => opened,
+        Err(trace) => return args.fail(trace),
+    };
+    let reporter = match args.reporter() {
+        Ok(reporter) => reporter,
         Err(trace) => return args.fail(trace),
     };
     let tracker = Arc::new(Mutex::new(AckTracker::default()));
@@ -110,12 +143,19 @@ pub fn run(args: TaskArgs) {
         pipeline: &mut pipeline,
         producer: &producer,
         tracker: &tracker,
+        reporter: &reporter,
         offsets: services.offsets.as_ref(),
         seq: 0,
         last_commit: Instant::now(),
         active_topics: TaskTopics::new(services.config.topic_tracking),
     };
     let outcome = runner.run_loop();
+    if args.signals.cancelled() {
+        // Abandoned past its stop deadline: another instance may own the work now,
+        // so neither the final commit nor a status write is this one's to make.
+        tracing::info!("cancelled task ended without committing offsets or writing its status");
+        return;
+    }
     // Clean shutdown: deliver what is in flight and commit its offsets.
     let flushed = producer.flush(Duration::from_secs(30));
     let committed = runner.commit_offsets();
@@ -140,6 +180,7 @@ struct SourceRunner<'a> {
     pipeline: &'a mut Pipeline,
     producer: &'a ThreadedProducer<Delivery>,
     tracker: &'a Arc<Mutex<AckTracker>>,
+    reporter: &'a Reporter,
     offsets: &'a dyn OffsetStore,
     seq: u64,
     last_commit: Instant,
@@ -150,8 +191,10 @@ impl SourceRunner<'_> {
     fn run_loop(&mut self) -> Result<(), String> {
         let signals = self.args.signals.clone();
         let flush_interval = self.args.services.config.offset_flush_interval;
+        let policy = self.reporter.policy().clone();
         let mut idle = Duration::from_millis(1);
-        let mut retry = Duration::from_millis(100);
+        // Since when and how often `poll` has failed with a retriable error.
+        let mut failing: Option<(Instant, u32)> = None;
         self.args.status.set_state(if signals.paused() {
             State::Paused
         } else {
@@ -175,14 +218,33 @@ impl SourceRunner<'_> {
             let polled = match self.task.poll() {
                 Ok(batch) => batch,
                 Err(CallError::Retriable(message)) => {
-                    tracing::warn!("poll failed, will retry: {message}");
-                    signals.wait(retry);
-                    retry = (retry * 2).min(Duration::from_secs(10));
+                    // Kafka retries a retriable poll indefinitely; a positive
+                    // errors.retry.timeout bounds it here.
+                    let (since, attempt) = failing.unwrap_or((Instant::now(), 0));
+                    let attempt = attempt + 1;
+                    let timeout = policy.retry_timeout.filter(|t| !t.is_zero());
+                    if let Some(timeout) = timeout
+                        && since.elapsed() >= timeout
+                    {
+                        return Err(format!(
+                            "source task poll failed with a retriable error for longer than \
+                             errors.retry.timeout ({} ms): {message}",
+                            timeout.as_millis()
+                        ));
+                    }
+                    tracing::warn!(attempt, "poll failed, will retry: {message}");
+                    signals.wait(backoff(
+                        attempt,
+                        policy.retry_delay_max,
+                        Instant::now(),
+                        None,
+                    ));
+                    failing = Some((since, attempt));
                     continue;
                 }
                 Err(error) => return Err(format!("source task poll failed: {}", error.trace())),
             };
-            retry = Duration::from_millis(100);
+            failing = None;
             batch::check(&polled)
                 .map_err(|e| format!("source task poll returned an invalid batch: {e}"))?;
             if batch::len(&polled) == 0 {
@@ -196,8 +258,10 @@ impl SourceRunner<'_> {
         Ok(())
     }
 
-    /// Sends one polled batch through the pipeline to Kafka.
-    fn send(&mut self, polled: crate::plugin::bindings::types::RecordBatch) -> Result<(), String> {
+    /// Sends one polled batch through the pipeline to Kafka. Records that fail a
+    /// stage are reported (log and, a Ferry extension, the dead letter queue) and,
+    /// with `errors.tolerance=all`, skipped; the batch's source offsets still commit.
+    fn send(&mut self, polled: RecordBatch) -> Result<(), String> {
         let mut offsets: BTreeMap<String, String> = BTreeMap::new();
         for (partition, offset) in batch::iter_bytes(&polled.source_partition)
             .zip(batch::iter_bytes(&polled.source_offset))
@@ -209,9 +273,45 @@ impl SourceRunner<'_> {
                 );
             }
         }
-        let records = self.pipeline.transform(polled).map_err(|e| e.trace())?;
-        let (keys, values) = self.pipeline.serialize(&records).map_err(|e| e.trace())?;
-        let topics = batch::topic_names(&records);
+        let policy = self.reporter.policy().clone();
+        let n = batch::len(&polled);
+        let mut failed: Vec<(usize, StageFailure)> = Vec::new();
+        let outputs = {
+            let mut op = Operator::new(&policy, self.args.signals.as_ref());
+            let pipeline = &mut *self.pipeline;
+            run_tolerant(
+                n,
+                policy.tolerates_all(),
+                |range| {
+                    let part = if range.len() == n {
+                        polled.clone()
+                    } else {
+                        batch::slice(&polled, range)
+                    };
+                    pipeline.source_chain(part, &mut op)
+                },
+                &mut |index, failure| {
+                    failed.push((index, failure.clone()));
+                    Ok(())
+                },
+            )
+        };
+        // Reported after the chain ran: reporting converts the record as polled.
+        for (index, failure) in &failed {
+            let original = self.pipeline.source_original(&polled, *index);
+            self.reporter.report(&original, failure)?;
+        }
+        if !failed.is_empty() {
+            tracing::warn!(
+                skipped = failed.len(),
+                "source records failed transformation or conversion"
+            );
+        }
+        let outputs = outputs?;
+        let topics: Vec<String> = outputs
+            .iter()
+            .flat_map(|o| batch::topic_names(&o.records))
+            .collect();
         self.active_topics.observe(
             self.args.services.topics.as_ref(),
             &self.args.connector.name,
@@ -219,16 +319,75 @@ impl SourceRunner<'_> {
             topics.iter().map(String::as_str),
         );
         self.seq += 1;
-        let seq = self.seq;
-        lock(self.tracker).batches.push_back(InFlight {
-            seq,
-            remaining: topics.len(),
-            offsets: offsets.into_iter().collect(),
-        });
+        let reporter = self.reporter;
+        produce_batch(
+            self.producer,
+            self.tracker,
+            self.seq,
+            &outputs,
+            offsets.into_iter().collect(),
+            &mut |record, failure| {
+                reporter.report(&record, &failure)?;
+                if policy.tolerates_all() {
+                    Ok(())
+                } else {
+                    Err(failure.tolerance_exceeded_trace())
+                }
+            },
+        )
+    }
+
+    /// Writes the offsets of every fully acknowledged batch, then tells the task.
+    fn commit_offsets(&mut self) -> Result<(), String> {
+        self.last_commit = Instant::now();
+        let committable = lock(self.tracker).take_committable();
+        if committable.is_empty() {
+            return Ok(());
+        }
+        // Dead-lettered records of these batches are acknowledged before their
+        // offsets commit.
+        self.reporter.flush()?;
+        let entries: Vec<(String, Option<String>)> =
+            committable.into_iter().map(|(p, o)| (p, Some(o))).collect();
+        self.offsets
+            .commit(&self.args.connector.name, &entries)
+            .map_err(|e| format!("cannot commit source offsets: {e}"))?;
+        tracing::debug!(partitions = entries.len(), "committed source offsets");
+        if let Err(error) = self.task.commit() {
+            if matches!(error, CallError::Trap { .. }) {
+                return Err(format!("source task commit failed: {}", error.trace()));
+            }
+            tracing::warn!("source task commit hook failed: {error}");
+        }
+        Ok(())
+    }
+}
+
+/// Queues a batch's records (every output of the chain) for `sender`, as batch
+/// `seq` of the tracker with the batch's source `offsets`. A record the producer
+/// refuses as too large goes to `too_large` (reported, then skipped under
+/// `errors.tolerance=all`, else the task fails) and counts as done.
+fn produce_batch(
+    sender: &dyn RecordSender,
+    tracker: &Mutex<AckTracker>,
+    seq: u64,
+    outputs: &[Serialized],
+    offsets: Vec<(String, String)>,
+    too_large: &mut dyn FnMut(OriginalRecord, StageFailure) -> Result<(), String>,
+) -> Result<(), String> {
+    let total = outputs.iter().map(|o| batch::len(&o.records)).sum();
+    lock(tracker).batches.push_back(InFlight {
+        seq,
+        remaining: total,
+        offsets,
+    });
+    for output in outputs {
+        let records = &output.records;
+        let topics = batch::topic_names(records);
         let mut header_keys = batch::iter_bytes(&records.headers.keys);
         let mut header_values = batch::iter_bytes(&records.headers.values);
-        for (i, (key, value)) in batch::iter_bytes(&keys)
-            .zip(batch::iter_bytes(&values))
+        for (i, (key, value)) in batch::iter_bytes(&output.keys)
+            .zip(batch::iter_bytes(&output.values))
             .enumerate()
         {
             let mut record: BaseRecord<'_, [u8], [u8], usize> =
@@ -246,8 +405,9 @@ impl SourceRunner<'_> {
                 record = record.timestamp(records.timestamp[i]);
             }
             let count = records.headers.counts[i];
+            let mut headers = Vec::new();
             if count > 0 {
-                let mut headers = OwnedHeaders::new_with_capacity(count as usize);
+                let mut owned = OwnedHeaders::new_with_capacity(count as usize);
                 for _ in 0..count {
                     let key = header_keys
                         .next()
@@ -255,47 +415,212 @@ impl SourceRunner<'_> {
                         .map(String::from_utf8_lossy)
                         .unwrap_or_default();
                     let value = header_values.next().flatten();
-                    headers = headers.insert(Header { key: &key, value });
+                    owned = owned.insert(Header { key: &key, value });
+                    headers.push((key.into_owned(), value.map(<[u8]>::to_vec)));
                 }
-                record = record.headers(headers);
+                record = record.headers(owned);
             }
-            self.produce(record)?;
+            match produce(sender, record) {
+                Ok(()) => {}
+                Err(
+                    error @ KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge),
+                ) => {
+                    let text = |column: &crate::plugin::bindings::types::BytesColumn| {
+                        batch::iter_bytes(column)
+                            .nth(i)
+                            .flatten()
+                            .map(|b| String::from_utf8_lossy(b).into_owned())
+                    };
+                    let original = OriginalRecord {
+                        topic: topics[i].clone(),
+                        partition: records.partition[i],
+                        offset: -1,
+                        timestamp: records.timestamp[i],
+                        key: key.map(<[u8]>::to_vec),
+                        value: value.map(<[u8]>::to_vec),
+                        headers,
+                        source: text(&records.source_partition).zip(text(&records.source_offset)),
+                        cbor_payload: false,
+                    };
+                    let failure = StageFailure::new(
+                        Stage::KafkaProduce,
+                        "org.apache.kafka.clients.producer.KafkaProducer",
+                        "producer",
+                        CallError::Fatal(format!("the producer refused the record: {error}")),
+                    );
+                    too_large(original, failure)?;
+                    lock(tracker).ack(seq, None);
+                }
+                Err(error) => return Err(format!("cannot produce to Kafka: {error}")),
+            }
         }
-        Ok(())
+    }
+    Ok(())
+}
+
+/// Queues one record, waiting while the producer's queue is full.
+fn produce<'r>(
+    sender: &dyn RecordSender,
+    mut record: BaseRecord<'r, [u8], [u8], usize>,
+) -> Result<(), KafkaError> {
+    loop {
+        match sender.send(record) {
+            Ok(()) => return Ok(()),
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                record = back;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err((error, _)) => return Err(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::data::batch::ColumnBuilder;
+    use crate::plugin::bindings::types::BytesColumn;
+
+    fn bytes(values: &[&str]) -> BytesColumn {
+        let mut builder = ColumnBuilder::default();
+        for v in values {
+            builder.push(Some(v.as_bytes()));
+        }
+        builder.finish()
     }
 
-    fn produce<'r>(&self, mut record: BaseRecord<'r, [u8], [u8], usize>) -> Result<(), String> {
-        loop {
-            match self.producer.send(record) {
-                Ok(()) => return Ok(()),
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    record = back;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err((error, _)) => return Err(format!("cannot produce to Kafka: {error}")),
-            }
+    /// A batch of `values` to topic `t`, ready for the producer.
+    fn serialized(values: &[&str]) -> Serialized {
+        let mut records = batch::empty_batch();
+        records.topics = vec!["t".into()];
+        for _ in values {
+            records.topic.push(0);
+            records.partition.push(-1);
+            records.kafka_offset.push(-1);
+            records.timestamp.push(-1);
+            records.key.schema_ids.push(-1);
+            records.key.values.lengths.push(-1);
+            records.value.schema_ids.push(-1);
+            records.value.values.lengths.push(-1);
+            records.headers.counts.push(0);
+        }
+        let mut keys = ColumnBuilder::default();
+        for _ in values {
+            keys.push(None);
+        }
+        Serialized {
+            records,
+            keys: keys.finish(),
+            values: bytes(values),
         }
     }
 
-    /// Writes the offsets of every fully acknowledged batch, then tells the task.
-    fn commit_offsets(&mut self) -> Result<(), String> {
-        self.last_commit = Instant::now();
-        let committable = lock(self.tracker).take_committable();
-        if committable.is_empty() {
-            return Ok(());
-        }
-        let entries: Vec<(String, Option<String>)> =
-            committable.into_iter().map(|(p, o)| (p, Some(o))).collect();
-        self.offsets
-            .commit(&self.args.connector.name, &entries)
-            .map_err(|e| format!("cannot commit source offsets: {e}"))?;
-        tracing::debug!(partitions = entries.len(), "committed source offsets");
-        if let Err(error) = self.task.commit() {
-            if matches!(error, CallError::Trap { .. }) {
-                return Err(format!("source task commit failed: {}", error.trace()));
+    /// Accepts records, except those whose value is `too-large`; remembers the rest.
+    #[derive(Default)]
+    struct FakeSender {
+        sent: RefCell<Vec<(String, usize)>>,
+    }
+
+    impl RecordSender for FakeSender {
+        fn send<'r>(&self, record: BaseRecord<'r, [u8], [u8], usize>) -> SendResult<'r> {
+            let value = String::from_utf8_lossy(record.payload.unwrap_or_default()).into_owned();
+            if value == "too-large" {
+                return Err((
+                    KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge),
+                    record,
+                ));
             }
-            tracing::warn!("source task commit hook failed: {error}");
+            self.sent.borrow_mut().push((value, record.delivery_opaque));
+            Ok(())
         }
-        Ok(())
+    }
+
+    fn offsets(position: u32) -> Vec<(String, String)> {
+        vec![("{\"f\":1}".into(), format!("{{\"position\":{position}}}"))]
+    }
+
+    #[test]
+    fn offsets_commit_only_for_fully_acknowledged_leading_batches() {
+        let tracker = Mutex::new(AckTracker::default());
+        let sender = FakeSender::default();
+        let mut never = |_: OriginalRecord, _: StageFailure| -> Result<(), String> {
+            panic!("nothing is too large here")
+        };
+        for (seq, values) in [(1, vec!["a", "b"]), (2, vec!["c"])] {
+            produce_batch(
+                &sender,
+                &tracker,
+                seq,
+                &[serialized(&values)],
+                offsets(seq as u32),
+                &mut never,
+            )
+            .expect("sent");
+        }
+        assert_eq!(sender.sent.borrow().len(), 3);
+        // The second batch is acknowledged first: nothing may commit yet.
+        lock(&tracker).ack(2, None);
+        assert!(lock(&tracker).take_committable().is_empty());
+        lock(&tracker).ack(1, None);
+        assert!(lock(&tracker).take_committable().is_empty());
+        lock(&tracker).ack(1, None);
+        assert_eq!(
+            lock(&tracker).take_committable(),
+            offsets(2).into_iter().collect::<BTreeMap<_, _>>()
+        );
+    }
+
+    #[test]
+    fn a_failed_delivery_fails_the_task_and_blocks_its_offsets() {
+        let mut tracker = AckTracker::default();
+        tracker.batches.push_back(InFlight {
+            seq: 1,
+            remaining: 1,
+            offsets: offsets(1),
+        });
+        tracker.ack(1, Some("broker said no".into()));
+        assert_eq!(tracker.failure.as_deref(), Some("broker said no"));
+    }
+
+    #[test]
+    fn a_record_too_large_is_reported_and_its_offsets_still_commit() {
+        let tracker = Mutex::new(AckTracker::default());
+        let sender = FakeSender::default();
+        let mut reported = Vec::new();
+        produce_batch(
+            &sender,
+            &tracker,
+            1,
+            &[serialized(&["a", "too-large", "b"])],
+            offsets(9),
+            &mut |record, failure| {
+                assert_eq!(failure.stage, Stage::KafkaProduce);
+                reported.push(record.value);
+                Ok(())
+            },
+        )
+        .expect("sent");
+        assert_eq!(reported, [Some(b"too-large".to_vec())]);
+        lock(&tracker).ack(1, None);
+        lock(&tracker).ack(1, None);
+        assert_eq!(lock(&tracker).take_committable().len(), 1);
+    }
+
+    #[test]
+    fn without_tolerance_a_record_too_large_fails_the_batch() {
+        let tracker = Mutex::new(AckTracker::default());
+        let sender = FakeSender::default();
+        let result = produce_batch(
+            &sender,
+            &tracker,
+            1,
+            &[serialized(&["too-large", "b"])],
+            offsets(1),
+            &mut |_, failure| Err(failure.tolerance_exceeded_trace()),
+        );
+        assert!(result.is_err_and(|t| t.contains("Tolerance exceeded")));
+        assert!(sender.sent.borrow().is_empty());
     }
 }

@@ -12,6 +12,9 @@ use super::status::SharedStatus;
 #[derive(Default)]
 pub struct Signals {
     stop: AtomicBool,
+    /// Set when the task outlived its stop deadline and was abandoned (Kafka's
+    /// `WorkerTask.cancel()`): it must not commit offsets or write its status.
+    cancelled: AtomicBool,
     paused: AtomicBool,
     lock: Mutex<()>,
     wake: Condvar,
@@ -30,6 +33,16 @@ impl Signals {
 
     pub fn paused(&self) -> bool {
         self.paused.load(Ordering::SeqCst)
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Abandons the task: it stops, and skips its final offset commit and status write.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.request_stop();
     }
 
     pub fn request_stop(&self) {
@@ -92,8 +105,9 @@ impl TaskHandle {
         } else {
             tracing::warn!(
                 task = self.id,
-                "task did not stop within {timeout:?}; abandoning its thread"
+                "task did not stop within {timeout:?}; cancelling it and abandoning its thread"
             );
+            self.signals.cancel();
         }
     }
 }
@@ -155,8 +169,34 @@ impl TaskArgs {
         Ok((task, pipeline))
     }
 
-    /// Marks the task failed with `trace`, logging it.
+    /// The reporter for records that fail a stage: the error log and, when
+    /// `errors.deadletterqueue.topic.name` is set, the dead letter queue (created if
+    /// missing). The error is the trace to fail with.
+    pub fn reporter(&self) -> Result<super::errors::report::Reporter, String> {
+        let policy = super::errors::ErrorPolicy::from_props(&self.connector.config.props);
+        let dlq = match &policy.dlq {
+            None => None,
+            Some(dlq) => Some(super::errors::report::DeadLetterQueue::open(
+                &self.services.config,
+                &self.connector.config.props,
+                dlq,
+                &self.label(),
+            )?),
+        };
+        Ok(super::errors::report::Reporter::new(
+            policy,
+            &self.connector.name,
+            self.task_id,
+            dlq,
+        ))
+    }
+
+    /// Marks the task failed with `trace`, logging it (unless it was cancelled).
     pub fn fail(&self, trace: String) {
+        if self.signals.cancelled() {
+            tracing::warn!(connector = %self.connector.name, task = self.task_id, "cancelled task failed: {trace}");
+            return;
+        }
         tracing::error!(connector = %self.connector.name, task = self.task_id, "task failed: {trace}");
         self.status.set(super::status::Status::failed(trace));
     }
@@ -186,5 +226,49 @@ pub fn spawn(args: TaskArgs, run: fn(TaskArgs)) -> TaskHandle {
         status: handle_args.status,
         signals: handle_args.signals,
         thread,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn handle(thread: JoinHandle<()>, signals: Arc<Signals>) -> TaskHandle {
+        TaskHandle {
+            id: 0,
+            config: BTreeMap::new(),
+            status: SharedStatus::new(super::super::status::State::Running),
+            signals,
+            thread: Some(thread),
+        }
+    }
+
+    #[test]
+    fn a_task_that_stops_in_time_is_not_cancelled() {
+        let signals = Signals::new(false);
+        let watched = signals.clone();
+        let thread = std::thread::spawn(move || {
+            while !watched.stopping() {
+                watched.wait(Duration::from_millis(50));
+            }
+        });
+        let mut task = handle(thread, signals.clone());
+        task.stop(Duration::from_secs(30));
+        assert!(signals.stopping());
+        assert!(!signals.cancelled());
+    }
+
+    #[test]
+    fn a_task_that_outlives_its_stop_deadline_is_cancelled() {
+        let signals = Signals::new(false);
+        let (release, stuck) = std::sync::mpsc::channel::<()>();
+        // Stuck in a plugin call that ignores the stop request.
+        let thread = std::thread::spawn(move || {
+            let _ = stuck.recv();
+        });
+        let mut task = handle(thread, signals.clone());
+        task.stop(Duration::from_millis(20));
+        assert!(signals.cancelled());
+        let _ = release.send(());
     }
 }
