@@ -42,7 +42,7 @@ fn base_props(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    if flavor == Flavor::Ferry {
+    if flavor.is_ferry() {
         for (k, v) in [
             ("plugin.path", plugins_dir().display().to_string()),
             ("ferry.plugin.cache.dir", cache_dir.display().to_string()),

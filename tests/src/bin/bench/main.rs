@@ -11,11 +11,15 @@
 //!
 //! A markdown table with the machine and versions is printed at the end.
 //!
-//! Usage: `bench [--lines N]` (default 1,000,000 lines of ~100 bytes). The temp dir
+//! Usage: `bench [--lines N]` (default 1,000,000 lines of ~100 bytes).
+//! `bench --baseline-ferry PATH [--rounds N]` instead runs only the standalone
+//! pipeline, on this build and on the `ferry` binary at PATH in alternating rounds
+//! (default 3 each), and prints both medians and their ratio. The temp dir
 //! with every worker's properties and log is kept when the run fails, or always with
 //! `FERRY_BENCH_KEEP=1`.
 //! `scripts/bench.sh` builds everything first.
 
+mod baseline;
 mod configs;
 mod distributed;
 mod ferry_start;
@@ -38,10 +42,20 @@ use crate::node::Flavor;
 
 const DEFAULT_LINES: usize = 1_000_000;
 
+/// What to run.
+struct Args {
+    lines: usize,
+    baseline: Option<std::path::PathBuf>,
+    rounds: usize,
+}
+
 fn main() -> Result<()> {
-    let lines = parse_args()?;
+    let args = parse_args()?;
     let dir = tempfile::Builder::new().prefix("ferry-bench-").tempdir()?;
-    let result = run(lines, dir.path());
+    let result = match &args.baseline {
+        Some(baseline) => run_baseline(&args, baseline, dir.path()),
+        None => run(args.lines, dir.path()),
+    };
     if result.is_err() || std::env::var_os("FERRY_BENCH_KEEP").is_some() {
         // Keep the worker logs and configs for a look.
         eprintln!("bench: files kept in {}", dir.keep().display());
@@ -115,6 +129,17 @@ fn run(lines: usize, dir: &Path) -> Result<()> {
     Ok(())
 }
 
+fn run_baseline(args: &Args, baseline: &Path, dir: &Path) -> Result<()> {
+    ensure!(baseline.is_file(), "{} is not a file", baseline.display());
+    let _ = node::BASELINE_FERRY.set(baseline.to_path_buf());
+    let broker = Broker::start();
+    let input = dir.join("input.txt");
+    generate(&input, args.lines)?;
+    warm_up(&broker).context("broker warm-up")?;
+    let cache_dir = dir.join("ferry-plugin-cache");
+    baseline::run(&broker, dir, &cache_dir, &input, baseline, args.rounds)
+}
+
 /// Runs one consumer group to its first record, so the broker creates
 /// `__consumer_offsets` now rather than during whichever measurement first joins a
 /// group (that costs the first sink ~3 s on a fresh broker).
@@ -137,24 +162,40 @@ fn warm_up(broker: &Broker) -> Result<()> {
     bail!("a consumer group never received its first record")
 }
 
-fn parse_args() -> Result<usize> {
+const USAGE: &str = "usage: bench [--lines N] [--baseline-ferry PATH [--rounds N]]";
+
+fn parse_args() -> Result<Args> {
     let mut args = std::env::args().skip(1);
-    let mut lines = DEFAULT_LINES;
+    let mut parsed = Args {
+        lines: DEFAULT_LINES,
+        baseline: None,
+        rounds: 3,
+    };
+    let number = |value: Option<String>, what: &str| -> Result<usize> {
+        value
+            .with_context(|| format!("{what} needs a number"))?
+            .replace('_', "")
+            .parse()
+            .with_context(|| what.to_string())
+    };
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--lines" | "-n" => {
-                let value = args.next().context("--lines needs a number")?;
-                lines = value.replace('_', "").parse().context("--lines")?;
+            "--lines" | "-n" => parsed.lines = number(args.next(), "--lines")?,
+            "--rounds" => parsed.rounds = number(args.next(), "--rounds")?,
+            "--baseline-ferry" => {
+                parsed.baseline =
+                    Some(args.next().context("--baseline-ferry needs a path")?.into());
             }
             "--help" | "-h" => {
-                println!("usage: bench [--lines N]   (default {DEFAULT_LINES})");
+                println!("{USAGE}   (default {DEFAULT_LINES} lines)");
                 std::process::exit(0);
             }
-            other => bail!("unknown argument {other:?} (usage: bench [--lines N])"),
+            other => bail!("unknown argument {other:?} ({USAGE})"),
         }
     }
-    ensure!(lines > 1, "--lines must be at least 2");
-    Ok(lines)
+    ensure!(parsed.lines > 1, "--lines must be at least 2");
+    ensure!(parsed.rounds > 0, "--rounds must be at least 1");
+    Ok(parsed)
 }
 
 /// N lines of ~100 bytes: a sequence number and a pseudo-random payload.

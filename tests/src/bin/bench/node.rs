@@ -22,13 +22,23 @@ pub const POLL: Duration = Duration::from_millis(5);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flavor {
     Ferry,
+    /// Another `ferry` binary (`--baseline-ferry`), to measure a change against.
+    FerryBaseline,
     KafkaConnect,
 }
 
+/// The binary `--baseline-ferry` named.
+pub static BASELINE_FERRY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
 impl Flavor {
+    pub fn is_ferry(self) -> bool {
+        matches!(self, Flavor::Ferry | Flavor::FerryBaseline)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Flavor::Ferry => "Ferry",
+            Flavor::FerryBaseline => "Ferry (baseline)",
             Flavor::KafkaConnect => "Kafka Connect",
         }
     }
@@ -37,14 +47,19 @@ impl Flavor {
     pub fn tag(self) -> &'static str {
         match self {
             Flavor::Ferry => "ferry",
+            Flavor::FerryBaseline => "ferry-baseline",
             Flavor::KafkaConnect => "kafka",
         }
     }
 
     fn command(self, mode: Mode, props: &Path) -> Command {
         match self {
-            Flavor::Ferry => {
-                let mut command = Command::new(ferry_bin());
+            Flavor::Ferry | Flavor::FerryBaseline => {
+                let bin = match (self, BASELINE_FERRY.get()) {
+                    (Flavor::FerryBaseline, Some(bin)) => bin.clone(),
+                    _ => ferry_bin(),
+                };
+                let mut command = Command::new(bin);
                 command.arg(mode.ferry_subcommand()).arg(props);
                 command
             }

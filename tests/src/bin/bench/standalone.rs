@@ -61,8 +61,10 @@ pub fn run(
     let source_file = dir.join(format!("{tag}-input.txt"));
     let output = dir.join(format!("{tag}-output.txt"));
     fs::write(&source_file, &all[..first_len])?;
+    // A repeated run (`--baseline-ferry` rounds) starts on an empty output.
+    let _ = fs::remove_file(&output);
 
-    let name = format!("{tag}-standalone");
+    let name = unique_name(&format!("{tag}-standalone"));
     let props = configs::standalone_props(flavor, broker, dir, cache_dir, &name);
     let mut node = Node::spawn(flavor, Mode::Standalone, props, dir, &name)?;
     let ready = node.wait_ready(PHASE_TIMEOUT)?;
