@@ -236,11 +236,19 @@ impl Broker {
     /// Creates `name` with `partitions` partitions (replication factor 1) and waits
     /// until the broker's metadata shows it.
     pub fn create_topic(&self, name: &str, partitions: i32) {
+        self.create_topic_with(name, partitions, &[]);
+    }
+
+    /// [`Broker::create_topic`] with topic-level `configs` (e.g. `max.message.bytes`).
+    pub fn create_topic_with(&self, name: &str, partitions: i32, configs: &[(&str, &str)]) {
         let admin: AdminClient<DefaultClientContext> = self
             .client_config()
             .create()
             .expect("create Kafka admin client");
-        let topic = NewTopic::new(name, partitions, TopicReplication::Fixed(1));
+        let mut topic = NewTopic::new(name, partitions, TopicReplication::Fixed(1));
+        for (key, value) in configs {
+            topic = topic.set(key, value);
+        }
         let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

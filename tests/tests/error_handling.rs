@@ -414,3 +414,42 @@ fn past_the_retry_timeout_a_task_fails_or_skips_as_configured() {
     );
     assert_eq!(worker.task_state(&skipping, 0).as_deref(), Some("RUNNING"));
 }
+
+#[test]
+fn source_records_the_broker_refuses_as_too_large_go_to_the_dead_letter_queue() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let topic = unique_name("small");
+    let dead = unique_name("small-dlq");
+    broker.create_topic_with(&topic, 1, &[("max.message.bytes", "1000")]);
+    let input = dir.path().join("in.txt");
+    let big = "x".repeat(5000);
+    write_lines(&input, ["small-1", big.as_str(), "small-3"]);
+    let name = unique_name("too-large");
+    let config = with(
+        file_source_config(&name, &input, &topic),
+        "errors.tolerance",
+        "all",
+    );
+    let worker = start(dir.path(), &[("source.properties", dlq(config, &dead))]);
+    let values: Vec<String> = broker
+        .consume_all(&topic, 2, TIMEOUT)
+        .into_iter()
+        .map(|v| String::from_utf8_lossy(&v).into_owned())
+        .collect();
+    assert_eq!(values, ["small-1", "small-3"]);
+    let dead_letters = read_records(broker, &dead, 1, TIMEOUT);
+    assert_eq!(dead_letters.len(), 1, "{}", worker.log_tail(40));
+    assert_eq!(dead_letters[0].value.as_deref(), Some(big.as_str()));
+    assert_eq!(
+        header(&dead_letters[0], "__connect.errors.stage"),
+        Some("KAFKA_PRODUCE")
+    );
+    let size = std::fs::metadata(&input).expect("input").len();
+    assert!(
+        wait_until(TIMEOUT, || source_position(&worker, &name) == Some(size)),
+        "offsets: {:?}",
+        worker.rest().get(&format!("/connectors/{name}/offsets"))
+    );
+    assert_eq!(worker.task_state(&name, 0).as_deref(), Some("RUNNING"));
+}

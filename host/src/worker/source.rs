@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 
 use super::errors::report::{OriginalRecord, Reporter};
@@ -39,7 +39,24 @@ struct InFlight {
 struct AckTracker {
     batches: VecDeque<InFlight>,
     failure: Option<String>,
+    /// Records the broker refused as too large: not yet acknowledged, so their
+    /// batch's offsets wait until the task loop has re-sent or reported them.
+    rejected: Vec<Rejected>,
 }
+
+/// A record the broker refused as too large.
+struct Rejected {
+    seq: u64,
+    record: OriginalRecord,
+    error: String,
+    /// Whether it was refused when sent on its own. The broker refuses a whole batch
+    /// that is too large, and librdkafka (unlike Java's producer) does not split it,
+    /// so a record refused in company is first sent again alone.
+    alone: bool,
+}
+
+/// Marks the delivery opaque of a record sent again on its own.
+const SENT_ALONE: usize = 1 << 62;
 
 /// The producer context: routes delivery reports into the tracker.
 struct Delivery {
@@ -52,11 +69,49 @@ impl ProducerContext for Delivery {
     type DeliveryOpaque = usize;
 
     fn delivery(&self, result: &DeliveryResult<'_>, seq: usize) {
-        let error = result
-            .as_ref()
-            .err()
-            .map(|(error, _)| format!("Kafka producer failed to deliver a record: {error}"));
-        lock(&self.tracker).ack(seq as u64, error);
+        let mut tracker = lock(&self.tracker);
+        let alone = seq & SENT_ALONE != 0;
+        let seq = (seq & !SENT_ALONE) as u64;
+        match result {
+            Ok(_) => tracker.ack(seq, None),
+            Err((
+                error @ KafkaError::MessageProduction(RDKafkaErrorCode::MessageSizeTooLarge),
+                message,
+            )) => {
+                let text = |b: Option<&[u8]>| b.map(<[u8]>::to_vec);
+                let headers = message
+                    .headers()
+                    .map(|h| {
+                        h.iter()
+                            .map(|h| (h.key.to_string(), text(h.value)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let record = OriginalRecord {
+                    topic: message.topic().to_string(),
+                    partition: -1,
+                    offset: -1,
+                    timestamp: message.timestamp().to_millis().unwrap_or(-1),
+                    key: text(message.key()),
+                    value: text(message.payload()),
+                    headers,
+                    source: None,
+                    cbor_payload: false,
+                };
+                tracker.rejected.push(Rejected {
+                    seq,
+                    record,
+                    error: error.to_string(),
+                    alone,
+                });
+            }
+            Err((error, _)) => tracker.ack(
+                seq,
+                Some(format!(
+                    "Kafka producer failed to deliver a record: {error}"
+                )),
+            ),
+        }
     }
 }
 
@@ -158,6 +213,7 @@ pub fn run(args: TaskArgs) {
     }
     // Clean shutdown: deliver what is in flight and commit its offsets.
     let flushed = producer.flush(Duration::from_secs(30));
+    let outcome = outcome.and_then(|()| runner.report_rejected());
     let committed = runner.commit_offsets();
     if let Err(error) = outcome {
         return args.fail(error);
@@ -201,6 +257,7 @@ impl SourceRunner<'_> {
             State::Running
         });
         while !signals.stopping() {
+            self.report_rejected()?;
             if let Some(failure) = lock(self.tracker).failure.clone() {
                 return Err(failure);
             }
@@ -335,6 +392,67 @@ impl SourceRunner<'_> {
                 }
             },
         )
+    }
+
+    /// Reports the records the broker refused as too large (see
+    /// [`AckTracker::rejected`]) as a `KAFKA_PRODUCE` failure, then counts them done.
+    fn report_rejected(&mut self) -> Result<(), String> {
+        let rejected = std::mem::take(&mut lock(self.tracker).rejected);
+        let tolerate = self.reporter.policy().tolerates_all();
+        for Rejected {
+            seq,
+            record,
+            error,
+            alone,
+        } in rejected
+        {
+            if !alone {
+                self.send_alone(seq, &record)?;
+                continue;
+            }
+            let failure = StageFailure::new(
+                Stage::KafkaProduce,
+                "org.apache.kafka.clients.producer.KafkaProducer",
+                "producer",
+                CallError::Fatal(format!("the broker refused the record: {error}")),
+            );
+            self.reporter.report(&record, &failure)?;
+            if !tolerate {
+                return Err(failure.tolerance_exceeded_trace());
+            }
+            lock(self.tracker).ack(seq, None);
+        }
+        Ok(())
+    }
+
+    /// Sends `record` again in a produce request of its own (the queue is flushed
+    /// before and after), so only a record that is too large by itself is refused.
+    fn send_alone(&self, seq: u64, record: &OriginalRecord) -> Result<(), String> {
+        let _ = self.producer.flush(Duration::from_secs(30));
+        let mut out: BaseRecord<'_, [u8], [u8], usize> =
+            BaseRecord::with_opaque_to(&record.topic, seq as usize | SENT_ALONE);
+        if let Some(key) = &record.key {
+            out = out.key(key.as_slice());
+        }
+        if let Some(value) = &record.value {
+            out = out.payload(value.as_slice());
+        }
+        if record.timestamp >= 0 {
+            out = out.timestamp(record.timestamp);
+        }
+        if !record.headers.is_empty() {
+            let mut headers = OwnedHeaders::new_with_capacity(record.headers.len());
+            for (key, value) in &record.headers {
+                headers = headers.insert(Header {
+                    key,
+                    value: value.as_deref(),
+                });
+            }
+            out = out.headers(headers);
+        }
+        produce(self.producer, out).map_err(|e| format!("cannot produce to Kafka: {e}"))?;
+        let _ = self.producer.flush(Duration::from_secs(30));
+        Ok(())
     }
 
     /// Writes the offsets of every fully acknowledged batch, then tells the task.
