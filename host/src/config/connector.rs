@@ -494,6 +494,17 @@ const SINK_KEYS: &[FrameworkKey] = &[
     ),
 ];
 
+/// Kafka's `SourceConnectorConfig` key in its "Topic Creation" group.
+const SOURCE_KEYS: &[FrameworkKey] = &[fk(
+    super::topic_creation::GROUPS,
+    ConfigType::List,
+    Some(""),
+    Importance::Low,
+    "Topic Creation",
+    "Topic Creation Groups",
+    "Groups of configurations for topics created by source connectors",
+)];
+
 /// A plugin's own `validate` call: (key, message) problems for a config.
 pub type PluginChecks =
     dyn Fn(&Arc<LoadedPlugin>, &BTreeMap<String, String>) -> Vec<(String, String)>;
@@ -582,6 +593,17 @@ pub fn validate(
     {
         for key in SINK_KEYS {
             push_framework(key, &mut errors, &mut configs, &mut groups);
+        }
+    }
+    if connector
+        .as_ref()
+        .is_some_and(|c| c.kind == PluginKind::Source)
+    {
+        for key in SOURCE_KEYS {
+            push_framework(key, &mut errors, &mut configs, &mut groups);
+        }
+        for (key, message) in super::topic_creation::validate(worker.topic_creation, props) {
+            errors.add(key, message);
         }
     }
 

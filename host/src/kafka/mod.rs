@@ -3,6 +3,9 @@
 //! `consumer.override.*`, over Connect's defaults.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
 
@@ -77,6 +80,49 @@ pub fn admin_config(worker: &WorkerConfig) -> ClientConfig {
     config.set("bootstrap.servers", &worker.bootstrap_servers);
     apply(&mut config, &worker.with_prefix("admin."));
     config
+}
+
+/// Admin settings for a connector's own admin client (topic creation): the worker's
+/// `admin.*`, then the connector's `admin.override.*`, as Kafka Connect's
+/// `Worker.adminConfigs`.
+pub fn connector_admin_config(
+    worker: &WorkerConfig,
+    connector: &BTreeMap<String, String>,
+    client_id: &str,
+) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", &worker.bootstrap_servers)
+        .set("client.id", client_id);
+    apply(&mut config, &worker.with_prefix("admin."));
+    apply(&mut config, &strip_prefix(connector, "admin.override."));
+    config
+}
+
+/// Runs an rdkafka admin future to completion on this thread. Those futures are
+/// completed by the admin client's own polling thread, so no runtime is needed —
+/// and none is required of the caller. `None` after `timeout`.
+pub fn block_on<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            return Some(output);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        std::thread::park_timeout(deadline - now);
+    }
 }
 
 /// Java client keys librdkafka does not know, which Kafka Connect configs often

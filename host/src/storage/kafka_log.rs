@@ -5,10 +5,8 @@
 //! Everything here blocks the calling thread; async callers use `spawn_blocking`.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, mpsc};
-use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
@@ -21,7 +19,7 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, T
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use crate::config::WorkerConfig;
-use crate::kafka::{admin_config, consumer_config, producer_config};
+use crate::kafka::{admin_config, block_on, consumer_config, producer_config};
 
 /// Kafka Connect's `READ_WRITE_TOTAL_TIMEOUT_MS`: how long a read to the end or an
 /// acknowledged write may take before the caller gets an error.
@@ -769,32 +767,6 @@ impl ProducerContext for AckContext {
         };
         // The sender gave up waiting (timeout): nobody to tell.
         let _ = ack.tx.send((ack.index, outcome));
-    }
-}
-
-/// Runs an rdkafka admin future to completion on this thread. Those futures are
-/// completed by the admin client's own polling thread, so no runtime is needed —
-/// and none is required of the caller. `None` after `timeout`.
-fn block_on<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return Some(output);
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return None;
-        }
-        std::thread::park_timeout(deadline - now);
     }
 }
 

@@ -8,6 +8,7 @@ pub mod sink;
 pub mod source;
 pub mod status;
 pub mod task;
+pub mod topic_creation;
 pub mod topics;
 pub mod work;
 

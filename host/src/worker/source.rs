@@ -114,6 +114,7 @@ pub fn run(args: TaskArgs) {
         seq: 0,
         last_commit: Instant::now(),
         active_topics: TaskTopics::new(services.config.topic_tracking),
+        topic_creator: super::topic_creation::TopicCreator::for_task(&args),
     };
     let outcome = runner.run_loop();
     // Clean shutdown: deliver what is in flight and commit its offsets.
@@ -144,6 +145,7 @@ struct SourceRunner<'a> {
     seq: u64,
     last_commit: Instant,
     active_topics: TaskTopics,
+    topic_creator: super::topic_creation::TopicCreator,
 }
 
 impl SourceRunner<'_> {
@@ -212,6 +214,9 @@ impl SourceRunner<'_> {
         let records = self.pipeline.transform(polled).map_err(|e| e.trace())?;
         let (keys, values) = self.pipeline.serialize(&records).map_err(|e| e.trace())?;
         let topics = batch::topic_names(&records);
+        self.topic_creator
+            .ensure(&topics)
+            .map_err(|e| e.to_string())?;
         self.active_topics.observe(
             self.args.services.topics.as_ref(),
             &self.args.connector.name,
