@@ -4,6 +4,7 @@
 pub mod connector;
 pub mod offsets;
 pub mod pipeline;
+pub mod restart;
 pub mod sink;
 pub mod source;
 pub mod status;
