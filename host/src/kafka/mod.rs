@@ -194,6 +194,23 @@ mod tests {
     }
 
     #[test]
+    fn connector_admin_clients_take_admin_settings_then_the_connectors_overrides() {
+        let mut connector = BTreeMap::new();
+        connector.insert(
+            "admin.override.request.timeout.ms".to_string(),
+            "9000".to_string(),
+        );
+        let worker = worker(&[
+            ("admin.request.timeout.ms", "5000"),
+            ("admin.socket.timeout.ms", "7000"),
+        ]);
+        let config = connector_admin_config(&worker, &connector, "connector-adminclient-c-0");
+        assert_eq!(config.get("request.timeout.ms"), Some("9000"));
+        assert_eq!(config.get("socket.timeout.ms"), Some("7000"));
+        assert_eq!(config.get("client.id"), Some("connector-adminclient-c-0"));
+    }
+
+    #[test]
     fn producers_wait_for_all_replicas_and_never_time_out_a_record() {
         let config = producer_config(
             &worker(&[("producer.key.serializer", "x")]),
