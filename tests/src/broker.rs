@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{
+    AdminClient, AdminOptions, ConfigSource, NewTopic, ResourceSpecifier, TopicReplication,
+};
 use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -269,6 +271,33 @@ impl Broker {
             visible,
             "topic {name} was created but its {partitions} partitions never showed in metadata"
         );
+    }
+
+    /// The configs set on `topic` itself (source `DYNAMIC_TOPIC_CONFIG`, not broker
+    /// or static defaults), as the admin client describes them; `None` if the topic
+    /// cannot be described.
+    pub fn topic_overrides(&self, topic: &str) -> Option<BTreeMap<String, String>> {
+        let admin: AdminClient<DefaultClientContext> = self.client_config().create().ok()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        let options = AdminOptions::new().request_timeout(Some(Duration::from_secs(30)));
+        let resource = ResourceSpecifier::Topic(topic);
+        let described = runtime
+            .block_on(admin.describe_configs([&resource], &options))
+            .ok()?
+            .into_iter()
+            .next()?
+            .ok()?;
+        Some(
+            described
+                .entries
+                .into_iter()
+                .filter(|e| matches!(e.source, ConfigSource::DynamicTopic))
+                .filter_map(|e| Some((e.name, e.value?)))
+                .collect(),
+        )
     }
 
     /// The cluster id the broker reports in metadata, if any.

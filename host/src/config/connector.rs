@@ -434,6 +434,33 @@ const COMMON_KEYS: &[FrameworkKey] = &[
         "Call deadline",
         "CPU deadline of one plugin call of this connector (default: the worker's).",
     ),
+    fk(
+        super::task_restart::MAX_ATTEMPTS,
+        ConfigType::Int,
+        Some("0"),
+        Importance::Low,
+        "Task Restart",
+        "Automatic task restarts",
+        "Ferry extension: how many times in a row a failed task of this connector is restarted automatically, with exponential backoff; 0 = never (Kafka Connect's behaviour).",
+    ),
+    fk(
+        super::task_restart::BACKOFF_MS,
+        ConfigType::Long,
+        Some("1000"),
+        Importance::Low,
+        "Task Restart",
+        "Automatic restart initial delay",
+        "Ferry extension: the delay before the first automatic restart of a failed task, doubled for each further attempt.",
+    ),
+    fk(
+        super::task_restart::BACKOFF_MAX_MS,
+        ConfigType::Long,
+        Some("60000"),
+        Importance::Low,
+        "Task Restart",
+        "Automatic restart maximum delay",
+        "Ferry extension: the longest delay between automatic restarts; a task that ran this long before failing starts counting attempts again.",
+    ),
 ];
 
 const SINK_KEYS: &[FrameworkKey] = &[
@@ -498,6 +525,17 @@ const DLQ_KEYS: &[FrameworkKey] = &[
         "If true, add headers containing error context to the messages written to the dead letter queue. To avoid clashing with headers from the original record, all error context header keys will start with __connect.errors.",
     ),
 ];
+
+/// Kafka's `SourceConnectorConfig` key in its "Topic Creation" group.
+const SOURCE_KEYS: &[FrameworkKey] = &[fk(
+    super::topic_creation::GROUPS,
+    ConfigType::List,
+    Some(""),
+    Importance::Low,
+    "Topic Creation",
+    "Topic Creation Groups",
+    "Groups of configurations for topics created by source connectors",
+)];
 
 /// A plugin's own `validate` call: (key, message) problems for a config.
 pub type PluginChecks =
@@ -591,6 +629,17 @@ pub fn validate(
     }
     if connector
         .as_ref()
+        .is_some_and(|c| c.kind == PluginKind::Source)
+    {
+        for key in SOURCE_KEYS {
+            push_framework(key, &mut errors, &mut configs, &mut groups);
+        }
+        for (key, message) in super::topic_creation::validate(worker.topic_creation, props) {
+            errors.add(key, message);
+        }
+    }
+    if connector
+        .as_ref()
         .is_some_and(|c| matches!(c.kind, PluginKind::Sink | PluginKind::Source))
     {
         for key in DLQ_KEYS {
@@ -639,6 +688,12 @@ pub fn validate(
         Some(Err(_)) => 1,
     };
     check_error_handling(props, &mut errors);
+    for (key, message) in super::task_restart::validate(props) {
+        // A value that is not a number was already reported by its type check.
+        if errors.for_key(&key).is_empty() {
+            errors.add(key, message);
+        }
+    }
     for key in SANDBOX_KEYS {
         // A value that is not a number was already reported by its type check.
         if let Err(error) = positive_number(props, key)

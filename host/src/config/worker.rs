@@ -47,6 +47,8 @@ pub struct WorkerConfig {
     pub topic_tracking: bool,
     /// `topic.tracking.allow.reset` (KIP-558).
     pub topic_tracking_reset: bool,
+    /// `topic.creation.enable` (KIP-158): source connectors may create their topics.
+    pub topic_creation: bool,
     /// See [`REST_REQUEST_TIMEOUT_MS`].
     pub rest_request_timeout: Duration,
 }
@@ -162,6 +164,7 @@ impl WorkerConfig {
         static_membership(&props)?;
         let topic_tracking = boolean(&props, "topic.tracking.enable")?.unwrap_or(true);
         let topic_tracking_reset = boolean(&props, "topic.tracking.allow.reset")?.unwrap_or(true);
+        let topic_creation = boolean(&props, super::topic_creation::WORKER_ENABLE)?.unwrap_or(true);
         let rest_request_timeout =
             positive_number(&props, REST_REQUEST_TIMEOUT_MS)?.unwrap_or(90_000);
         let cache_dir = props
@@ -183,6 +186,7 @@ impl WorkerConfig {
             distributed: false,
             topic_tracking,
             topic_tracking_reset,
+            topic_creation,
             rest_request_timeout: Duration::from_millis(rest_request_timeout),
         })
     }

@@ -83,26 +83,21 @@ pub fn admin_config(worker: &WorkerConfig) -> ClientConfig {
     config
 }
 
-/// Java client keys librdkafka does not know, which Kafka Connect configs often
-/// carry; passing them would make client creation fail.
-const JAVA_ONLY: &[&str] = &[
-    "key.serializer",
-    "value.serializer",
-    "key.deserializer",
-    "value.deserializer",
-    "interceptor.classes",
-    "buffer.memory",
-    "max.block.ms",
-];
-
-fn apply(config: &mut ClientConfig, props: &BTreeMap<String, String>) {
-    for (key, value) in props {
-        if JAVA_ONLY.contains(&key.as_str()) {
-            tracing::debug!(key, "ignoring Java-only client property");
-            continue;
-        }
-        config.set(key, value);
-    }
+/// Admin settings for a connector's own admin client (topic creation): the worker's
+/// `admin.*`, then the connector's `admin.override.*`, as Kafka Connect's
+/// `Worker.adminConfigs`.
+pub fn connector_admin_config(
+    worker: &WorkerConfig,
+    connector: &BTreeMap<String, String>,
+    client_id: &str,
+) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", &worker.bootstrap_servers)
+        .set("client.id", client_id);
+    apply(&mut config, &worker.with_prefix("admin."));
+    apply(&mut config, &strip_prefix(connector, "admin.override."));
+    config
 }
 
 /// Runs an rdkafka admin future to completion on this thread. Those futures are
@@ -131,8 +126,31 @@ pub fn block_on<F: Future>(future: F, timeout: Duration) -> Option<F::Output> {
     }
 }
 
+/// Java client keys librdkafka does not know, which Kafka Connect configs often
+/// carry; passing them would make client creation fail.
+const JAVA_ONLY: &[&str] = &[
+    "key.serializer",
+    "value.serializer",
+    "key.deserializer",
+    "value.deserializer",
+    "interceptor.classes",
+    "buffer.memory",
+    "max.block.ms",
+];
+
+fn apply(config: &mut ClientConfig, props: &BTreeMap<String, String>) {
+    for (key, value) in props {
+        if JAVA_ONLY.contains(&key.as_str()) {
+            tracing::debug!(key, "ignoring Java-only client property");
+            continue;
+        }
+        config.set(key, value);
+    }
+}
+
 /// Creates `topic` unless it exists, never altering one that does (Kafka's
-/// `TopicAdmin.createOrFindTopics`). `Ok(true)` if this call created it.
+/// `TopicAdmin.createOrFindTopics`). `Ok(true)` if this call created it, `Ok(false)`
+/// if it existed; the error is the reason, in Kafka's words where Kafka has them.
 pub fn create_topic_if_missing(
     admin: &rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext>,
     topic: &str,
@@ -155,21 +173,14 @@ pub fn create_topic_if_missing(
         .operation_timeout(Some(TIMEOUT))
         .request_timeout(Some(TIMEOUT));
     let results = block_on(admin.create_topics([&new], &options), TIMEOUT)
-        .ok_or_else(|| format!("cannot create topic '{topic}': no answer within {TIMEOUT:?}"))?
-        .map_err(|e| format!("cannot create topic '{topic}': {e}"))?;
-    let mut created = false;
-    for result in results {
-        match result {
-            Ok(_) => created = true,
-            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((_, code)) => {
-                return Err(format!(
-                    "cannot create topic '{topic}': the broker answered {code}"
-                ));
-            }
-        }
+        .ok_or_else(|| format!("Timed out while checking for or creating topic(s) '{topic}'"))?
+        .map_err(|e| e.to_string())?;
+    match results.into_iter().next() {
+        Some(Ok(_)) => Ok(true),
+        Some(Err((_, RDKafkaErrorCode::TopicAlreadyExists))) => Ok(false),
+        Some(Err((_, code))) => Err(format!("the broker answered {code}")),
+        None => Err("the broker gave no answer for the topic".into()),
     }
-    Ok(created)
 }
 
 #[cfg(test)]
@@ -216,6 +227,23 @@ mod tests {
         );
         let config = consumer_config(&worker(&[]), &connector, "files", 0, "c");
         assert_eq!(config.get("group.instance.id"), Some("mine"));
+    }
+
+    #[test]
+    fn connector_admin_clients_take_admin_settings_then_the_connectors_overrides() {
+        let mut connector = BTreeMap::new();
+        connector.insert(
+            "admin.override.request.timeout.ms".to_string(),
+            "9000".to_string(),
+        );
+        let worker = worker(&[
+            ("admin.request.timeout.ms", "5000"),
+            ("admin.socket.timeout.ms", "7000"),
+        ]);
+        let config = connector_admin_config(&worker, &connector, "connector-adminclient-c-0");
+        assert_eq!(config.get("request.timeout.ms"), Some("9000"));
+        assert_eq!(config.get("socket.timeout.ms"), Some("7000"));
+        assert_eq!(config.get("client.id"), Some("connector-adminclient-c-0"));
     }
 
     #[test]

@@ -5,10 +5,12 @@ pub mod connector;
 pub mod errors;
 pub mod offsets;
 pub mod pipeline;
+pub mod restart;
 pub mod sink;
 pub mod source;
 pub mod status;
 pub mod task;
+pub mod topic_creation;
 pub mod topics;
 pub mod work;
 

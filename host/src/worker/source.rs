@@ -203,6 +203,7 @@ pub fn run(args: TaskArgs) {
         seq: 0,
         last_commit: Instant::now(),
         active_topics: TaskTopics::new(services.config.topic_tracking),
+        topic_creator: super::topic_creation::TopicCreator::for_task(&args),
     };
     let outcome = runner.run_loop();
     if args.signals.cancelled() {
@@ -241,6 +242,7 @@ struct SourceRunner<'a> {
     seq: u64,
     last_commit: Instant,
     active_topics: TaskTopics,
+    topic_creator: super::topic_creation::TopicCreator,
 }
 
 impl SourceRunner<'_> {
@@ -369,6 +371,9 @@ impl SourceRunner<'_> {
             .iter()
             .flat_map(|o| batch::topic_names(&o.records))
             .collect();
+        self.topic_creator
+            .ensure(&topics)
+            .map_err(|e| e.to_string())?;
         self.active_topics.observe(
             self.args.services.topics.as_ref(),
             &self.args.connector.name,

@@ -211,7 +211,7 @@ pub fn spawn(args: TaskArgs, run: fn(TaskArgs)) -> TaskHandle {
     let thread = std::thread::Builder::new().name(name).spawn(move || {
         let span = tracing::info_span!("task", connector = %connector, task);
         let _entered = span.enter();
-        run(args)
+        super::restart::supervise(args, run)
     });
     let thread = match thread {
         Ok(thread) => Some(thread),

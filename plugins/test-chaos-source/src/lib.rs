@@ -8,6 +8,12 @@
 //! follow `mode` (default: all); the others keep going. `fail.in.open` makes the
 //! connector itself fail to start.
 //!
+//! `topics` (list) spreads the records round-robin over these topics instead of
+//! `topic` (topic creation tests). `instance.dir` (a read-write directory the host
+//! grants) with `fail.instances` = N: each task instance records itself there on
+//! open, and only the first N instances of a task follow `mode`; later ones keep
+//! going (automatic restart tests).
+//!
 //! Sandbox probing: `grant.file` is a read-file path the host grants; on its first
 //! poll a task with `probe.paths` set emits one record per listed path,
 //! `probe:<path>:ok` or `probe:<path>:denied`, after trying to read it (a path ending
@@ -30,6 +36,9 @@ const FAIL_AFTER_POLLS: &str = "fail.after.polls";
 const RECORDS_PER_POLL: &str = "records.per.poll";
 const MAX_RECORDS: &str = "max.records";
 const GRANT_FILE: &str = "grant.file";
+const TOPICS: &str = "topics";
+const INSTANCE_DIR: &str = "instance.dir";
+const FAIL_INSTANCES: &str = "fail.instances";
 const PROBE_PATHS: &str = "probe.paths";
 /// Set by the connector in each task config.
 const TASK_ID: &str = "chaos.task.id";
@@ -103,6 +112,21 @@ impl Plugin for ChaosConnector {
                     .doc("Task ids that follow mode; empty = every task."),
             )
             .config(
+                ConfigKey::list(TOPICS)
+                    .default_value("")
+                    .doc("Topics to spread records over round-robin; empty = topic."),
+            )
+            .config(
+                ConfigKey::string(INSTANCE_DIR)
+                    .path(PathAccess::WriteDir)
+                    .doc("A directory where each task instance records itself (fail.instances)."),
+            )
+            .config(
+                ConfigKey::int(FAIL_INSTANCES)
+                    .default_value("0")
+                    .doc("With instance.dir: only a task's first N instances follow mode; 0 = all."),
+            )
+            .config(
                 ConfigKey::list(PROBE_PATHS)
                     .default_value("")
                     .doc("Paths to try to read on the first poll; results are emitted as records."),
@@ -121,7 +145,7 @@ impl Plugin for ChaosConnector {
         if let Err(e) = mode(config) {
             problems.push(ConfigProblem::new(MODE, e.message()));
         }
-        for key in [FAIL_AFTER_POLLS, RECORDS_PER_POLL] {
+        for key in [FAIL_AFTER_POLLS, RECORDS_PER_POLL, FAIL_INSTANCES] {
             if let Err(e) = config.parse::<u32>(key) {
                 problems.push(ConfigProblem::new(key, e.message()));
             }
@@ -161,6 +185,8 @@ impl SourceConnector for ChaosConnector {
 /// The task.
 pub struct ChaosTask {
     topic: String,
+    /// When set, records go round-robin to these instead of `topic`.
+    topics: Vec<String>,
     mode: Mode,
     fail_after_polls: u32,
     records_per_poll: u32,
@@ -178,7 +204,14 @@ impl SourceTask for ChaosTask {
     fn open(config: Config) -> Result<Self, PluginError> {
         let task = config.get_or(TASK_ID, "0").to_string();
         let misbehaving = config.list(MISBEHAVING_TASKS).unwrap_or_default();
-        let mode = if misbehaving.is_empty() || misbehaving.contains(&task) {
+        let fail_instances: u32 = config.parse_or(FAIL_INSTANCES, 0)?;
+        let instance = match config.get(INSTANCE_DIR) {
+            Some(dir) => record_instance(dir, &task)?,
+            None => 1,
+        };
+        let mode = if (misbehaving.is_empty() || misbehaving.contains(&task))
+            && (fail_instances == 0 || instance <= fail_instances)
+        {
             mode(&config)?
         } else {
             Mode::Ok
@@ -190,6 +223,7 @@ impl SourceTask for ChaosTask {
             .unwrap_or(0);
         Ok(ChaosTask {
             topic: config.require(TOPIC)?.to_string(),
+            topics: config.list(TOPICS).unwrap_or_default(),
             mode,
             fail_after_polls: config.parse_or(FAIL_AFTER_POLLS, 0)?,
             records_per_poll: config.parse_or(RECORDS_PER_POLL, 10)?,
@@ -234,8 +268,12 @@ impl SourceTask for ChaosTask {
         let records = (0..count)
             .map(|_| {
                 self.n += 1;
+                let topic = match self.topics.len() {
+                    0 => &self.topic,
+                    len => &self.topics[(self.n as usize - 1) % len],
+                };
                 ConnectRecord::new(
-                    &self.topic,
+                    topic,
                     Some(Arc::clone(&self.schema)),
                     Value::String(format!("chaos-{}", self.n)),
                 )
@@ -245,6 +283,20 @@ impl SourceTask for ChaosTask {
         self.emitted += count;
         Ok(records)
     }
+}
+
+/// Records one more instance of `task` in `dir` and returns its number, from 1.
+fn record_instance(dir: &str, task: &str) -> Result<u32, PluginError> {
+    let prefix = format!("instance-{task}-");
+    let existing = std::fs::read_dir(dir)
+        .map_err(|e| PluginError::fatal(format!("cannot list {INSTANCE_DIR} {dir}: {e}")))?
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(&prefix))
+        .count() as u32;
+    let number = existing + 1;
+    std::fs::write(format!("{dir}/{prefix}{number}"), b"")
+        .map_err(|e| PluginError::fatal(format!("cannot write to {INSTANCE_DIR} {dir}: {e}")))?;
+    Ok(number)
 }
 
 /// Do what `mode` says; returns only for `ok`.
@@ -310,6 +362,19 @@ mod tests {
         t.poll().expect("poll");
         t.poll().expect("poll");
         let _ = t.poll();
+    }
+
+    #[test]
+    fn topics_take_records_round_robin() {
+        let mut t =
+            ChaosTask::open(config(&[(TOPICS, "a,b,c"), (RECORDS_PER_POLL, "4")])).expect("open");
+        let topics: Vec<String> = t
+            .poll()
+            .expect("poll")
+            .into_iter()
+            .map(|r| r.topic)
+            .collect();
+        assert_eq!(topics, ["a", "b", "c", "a"]);
     }
 
     #[test]

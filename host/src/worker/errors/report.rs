@@ -223,7 +223,13 @@ impl DeadLetterQueue {
             DLQ_PARTITIONS,
             policy.replication_factor,
             &Default::default(),
-        )? {
+        )
+        .map_err(|e| {
+            format!(
+                "cannot create the dead letter queue topic '{}': {e}",
+                policy.topic
+            )
+        })? {
             tracing::info!(topic = %policy.topic, "created the dead letter queue topic");
         }
         let failure = Arc::new(Mutex::new(None));
