@@ -49,6 +49,9 @@ pub struct WorkerConfig {
     pub topic_tracking_reset: bool,
     /// See [`REST_REQUEST_TIMEOUT_MS`].
     pub rest_request_timeout: Duration,
+    /// `exactly.once.source.support` (KIP-618), set by `ferry distributed`;
+    /// standalone workers ignore the key, as Kafka's do.
+    pub exactly_once_source: crate::config::distributed::ExactlyOnceSourceSupport,
 }
 
 /// Reads an integer-valued property.
@@ -184,6 +187,7 @@ impl WorkerConfig {
             topic_tracking,
             topic_tracking_reset,
             rest_request_timeout: Duration::from_millis(rest_request_timeout),
+            exactly_once_source: Default::default(),
         })
     }
 

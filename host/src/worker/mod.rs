@@ -2,6 +2,7 @@
 //! converters → producer, and consumer → converters → transforms → sink task.
 
 pub mod connector;
+pub mod exactly_once;
 pub mod offsets;
 pub mod pipeline;
 pub mod sink;
@@ -27,4 +28,7 @@ pub struct WorkerServices {
     pub topics: Arc<dyn topics::TopicTracker>,
     /// `config.providers`: resolves `${provider:…}` variables where plugins need values.
     pub providers: crate::config::providers::ConfigProviders,
+    /// The distributed herder, for exactly-once source tasks' zombie-fencing
+    /// preflight (set once it exists; weak, as the herder owns these services).
+    pub fencing: std::sync::OnceLock<std::sync::Weak<dyn exactly_once::ZombieFencing>>,
 }

@@ -11,13 +11,15 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 
+use super::exactly_once::{self, Decision, TaskRequest, Transactions};
 use super::offsets::OffsetStore;
 use super::pipeline::Pipeline;
 use super::status::State;
 use super::task::TaskArgs;
 use super::topics::TaskTopics;
 use crate::data::batch;
-use crate::plugin::instance::{OffsetReader, SourceTask};
+use crate::plugin::instance::SourceTask;
+use crate::plugin::instance::{TXN_ABORT, TXN_COMMIT, TXN_NONE};
 use crate::plugin::{CallError, PluginContext};
 use crate::util::lock;
 
@@ -86,23 +88,39 @@ impl AckTracker {
 pub fn run(args: TaskArgs) {
     let services = args.services.clone();
     let connector = args.connector.clone();
+    // ---- exactly-once (KIP-618), see exactly_once.rs: the connector's own offsets
+    // topic, zombie fencing before the producer exists, a transactional producer.
+    let eos = match exactly_once::TaskSetup::prepare(&args) {
+        Ok(setup) => setup,
+        Err(error) => return args.fail(error),
+    };
+    let offsets: Arc<dyn OffsetStore> = eos.offsets.clone();
+    // ---- end exactly-once
     let ctx = PluginContext::new(connector.name.clone(), Some(args.task_id))
-        .with_offsets(services.offsets.clone() as Arc<dyn OffsetReader>);
+        .with_offsets(eos.reader.clone());
     let (mut task, mut pipeline) = match args.open_stages(&ctx, SourceTask::open) {
         Ok(opened) => opened,
         Err(trace) => return args.fail(trace),
     };
     let tracker = Arc::new(Mutex::new(AckTracker::default()));
-    let producer_config = crate::kafka::producer_config(
+    let mut producer_config = crate::kafka::producer_config(
         &services.config,
         &connector.config.props,
         &format!("connector-producer-{}", args.label()),
     );
+    if let Some(id) = &eos.transactional_id {
+        producer_config = exactly_once::producer_config(producer_config, id);
+    }
     let producer: ThreadedProducer<Delivery> = match producer_config.create_with_context(Delivery {
         tracker: tracker.clone(),
     }) {
         Ok(p) => p,
         Err(error) => return args.fail(format!("cannot create Kafka producer: {error}")),
+    };
+    // Initializing the transactions fences any zombie with this transactional id.
+    let txn = match eos.transactions(&producer) {
+        Ok(txn) => txn,
+        Err(error) => return args.fail(error),
     };
     let mut runner = SourceRunner {
         args: &args,
@@ -110,12 +128,27 @@ pub fn run(args: TaskArgs) {
         pipeline: &mut pipeline,
         producer: &producer,
         tracker: &tracker,
-        offsets: services.offsets.as_ref(),
+        offsets: offsets.as_ref(),
+        txn,
+        txn_request: ctx.transaction.clone(),
         seq: 0,
         last_commit: Instant::now(),
         active_topics: TaskTopics::new(services.config.topic_tracking),
     };
-    let outcome = runner.run_loop();
+    let mut outcome = runner.run_loop();
+    // Transactional: commit the open transaction on a clean stop (not one the
+    // connector bounds itself), abort it on failure — Kafka's final offset commit.
+    if let Some(txn) = runner.txn.as_mut() {
+        let ended = match &outcome {
+            Ok(()) if txn.policy.commits_on_stop() => txn.commit(&producer).map(|_| ()),
+            _ => txn.abort(&producer),
+        };
+        if let Err(error) = ended
+            && outcome.is_ok()
+        {
+            outcome = Err(error.to_string());
+        }
+    }
     // Clean shutdown: deliver what is in flight and commit its offsets.
     let flushed = producer.flush(Duration::from_secs(30));
     let committed = runner.commit_offsets();
@@ -141,6 +174,10 @@ struct SourceRunner<'a> {
     producer: &'a ThreadedProducer<Delivery>,
     tracker: &'a Arc<Mutex<AckTracker>>,
     offsets: &'a dyn OffsetStore,
+    /// Exactly-once: the task's transactions (offsets are committed inside them).
+    txn: Option<Transactions>,
+    /// What the task asked through `transaction-context` during the last poll.
+    txn_request: Arc<std::sync::atomic::AtomicU8>,
     seq: u64,
     last_commit: Instant,
     active_topics: TaskTopics,
@@ -163,6 +200,11 @@ impl SourceRunner<'_> {
             }
             if self.last_commit.elapsed() >= flush_interval {
                 self.commit_offsets()?;
+            }
+            if let Some(txn) = self.txn.as_mut()
+                && txn.policy.on_tick(Instant::now()) == Decision::Commit
+            {
+                self.end_transaction(Decision::Commit)?;
             }
             if signals.paused() {
                 self.args.status.set_state(State::Paused);
@@ -198,6 +240,17 @@ impl SourceRunner<'_> {
 
     /// Sends one polled batch through the pipeline to Kafka.
     fn send(&mut self, polled: crate::plugin::bindings::types::RecordBatch) -> Result<(), String> {
+        let request = match self
+            .txn_request
+            .swap(TXN_NONE, std::sync::atomic::Ordering::SeqCst)
+        {
+            TXN_COMMIT => TaskRequest::Commit,
+            TXN_ABORT => TaskRequest::Abort,
+            _ => TaskRequest::None,
+        };
+        if let Some(txn) = self.txn.as_mut() {
+            txn.begin(self.producer).map_err(|e| e.to_string())?;
+        }
         let mut offsets: BTreeMap<String, String> = BTreeMap::new();
         for (partition, offset) in batch::iter_bytes(&polled.source_partition)
             .zip(batch::iter_bytes(&polled.source_offset))
@@ -220,6 +273,9 @@ impl SourceRunner<'_> {
         );
         self.seq += 1;
         let seq = self.seq;
+        if let Some(txn) = self.txn.as_mut() {
+            txn.stage_offsets(offsets.clone());
+        }
         lock(self.tracker).batches.push_back(InFlight {
             seq,
             remaining: topics.len(),
@@ -261,6 +317,40 @@ impl SourceRunner<'_> {
             }
             self.produce(record)?;
         }
+        if let Some(txn) = self.txn.as_mut() {
+            let decision = txn.policy.after_batch(request, Instant::now());
+            self.end_transaction(decision)?;
+        }
+        Ok(())
+    }
+
+    /// Exactly-once: commits (offsets inside) or aborts the open transaction.
+    fn end_transaction(&mut self, decision: Decision) -> Result<(), String> {
+        let Some(txn) = self.txn.as_mut() else {
+            return Ok(());
+        };
+        match decision {
+            Decision::Continue => return Ok(()),
+            Decision::Commit => {
+                let partitions = txn.commit(self.producer).map_err(|e| e.to_string())?;
+                tracing::debug!(partitions, "committed transaction with its source offsets");
+            }
+            Decision::Abort => {
+                txn.abort(self.producer).map_err(|e| e.to_string())?;
+                tracing::info!("aborted transaction as the task asked");
+            }
+        }
+        // Every record of the transaction is delivered (or discarded): nothing is
+        // left for the separate offset commit to track.
+        lock(self.tracker).batches.clear();
+        if decision == Decision::Commit
+            && let Err(error) = self.task.commit()
+        {
+            if matches!(error, CallError::Trap { .. }) {
+                return Err(format!("source task commit failed: {}", error.trace()));
+            }
+            tracing::warn!("source task commit hook failed: {error}");
+        }
         Ok(())
     }
 
@@ -280,6 +370,10 @@ impl SourceRunner<'_> {
     /// Writes the offsets of every fully acknowledged batch, then tells the task.
     fn commit_offsets(&mut self) -> Result<(), String> {
         self.last_commit = Instant::now();
+        if self.txn.is_some() {
+            // Exactly-once: offsets were committed inside the transactions.
+            return Ok(());
+        }
         let committable = lock(self.tracker).take_committable();
         if committable.is_empty() {
             return Ok(());
