@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use ferry_tests::{
     Broker, Worker, distributed_props, report, unique_name, validation_errors, wait_until,
+    with_test_plugins,
 };
 use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -63,8 +64,9 @@ impl Committed {
 }
 
 /// Reads the whole topic as a `read_committed` consumer: up to the last stable
-/// offset, never a record of an aborted or still-open transaction.
-fn read_committed(broker: &Broker, topic: &str) -> Committed {
+/// offset, never a record of an aborted or still-open transaction. (key, value)
+/// as text.
+fn read_committed_records(broker: &Broker, topic: &str) -> Vec<(String, String)> {
     let consumer: BaseConsumer = broker
         .client_config()
         .set("group.id", unique_name("eos-reader"))
@@ -85,9 +87,10 @@ fn read_committed(broker: &Broker, topic: &str) -> Committed {
         ends.insert(p, end);
     }
     consumer.assign(&tpl).expect("assign");
-    let mut seen = Committed::default();
+    let mut records = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
+        // Positions also move past transaction markers, which are never returned.
         let done = consumer.position().is_ok_and(|positions| {
             ends.iter().all(|(p, end)| {
                 *end == 0
@@ -102,18 +105,54 @@ fn read_committed(broker: &Broker, topic: &str) -> Committed {
         if let Some(Ok(message)) = consumer.poll(Duration::from_millis(200)) {
             let text =
                 |b: Option<&[u8]>| String::from_utf8_lossy(b.unwrap_or_default()).into_owned();
-            let task: u64 = text(message.key())
-                .trim()
-                .parse()
-                .expect("key is the task id");
-            let seqno: i64 = text(message.payload())
-                .trim()
-                .parse()
-                .expect("value is a seqno");
-            seen.seqnos.entry(task).or_default().push(seqno);
+            records.push((text(message.key()), text(message.payload())));
         }
     }
+    records
+}
+
+/// `verifiable-source` records as a `read_committed` consumer sees them.
+fn read_committed(broker: &Broker, topic: &str) -> Committed {
+    let mut seen = Committed::default();
+    for (key, value) in read_committed_records(broker, topic) {
+        let task: u64 = key.trim().parse().expect("key is the task id");
+        let seqno: i64 = value.trim().parse().expect("value is a seqno");
+        seen.seqnos.entry(task).or_default().push(seqno);
+    }
     seen
+}
+
+/// The last value of every key of the config topic (read uncommitted: Ferry's
+/// config writes are not transactional).
+fn config_records(broker: &Broker, topic: &str) -> BTreeMap<String, Value> {
+    let consumer: BaseConsumer = broker
+        .client_config()
+        .set("group.id", unique_name("eos-config-reader"))
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let (_, end) = consumer
+        .fetch_watermarks(topic, 0, Duration::from_secs(10))
+        .expect("watermarks");
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(topic, 0, Offset::Beginning)
+        .expect("partition");
+    consumer.assign(&tpl).expect("assign");
+    let mut out = BTreeMap::new();
+    let mut next = 0;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while next < end && Instant::now() < deadline {
+        if let Some(Ok(message)) = consumer.poll(Duration::from_millis(200)) {
+            next = message.offset() + 1;
+            let key = String::from_utf8_lossy(message.key().unwrap_or_default()).into_owned();
+            let value = message
+                .payload()
+                .and_then(|v| serde_json::from_slice(v).ok())
+                .unwrap_or(Value::Null);
+            out.insert(key, value);
+        }
+    }
+    out
 }
 
 struct Scenario {
@@ -317,4 +356,122 @@ fn validation_and_the_fence_endpoint_answer_as_kafka() {
         answer.1["message"], "Internal request missing required signature",
         "{answer:?}"
     );
+}
+
+/// One exactly-once worker on the shared broker with the test plugins loaded.
+fn single_worker(prefix: &str) -> (Worker, String, tempfile::TempDir) {
+    let broker = Broker::shared();
+    let data = tempfile::tempdir().expect("temp dir");
+    let group = unique_name(prefix);
+    let mut props = with_test_plugins(distributed_props(broker, &group, &[data.path()], 0));
+    props.insert("exactly.once.source.support".into(), "enabled".into());
+    (Worker::start_distributed(props), group, data)
+}
+
+fn create_on(worker: &Worker, name: &str, config: Value) {
+    let body = json!({"name": name, "config": config});
+    let mut last = (0, Value::Null);
+    let done = wait_until(SETTLE, || {
+        last = worker.rest().post("/connectors", &body);
+        last.0 != 409
+    });
+    assert!(done && last.0 == 201, "create {name}: {last:?}");
+}
+
+#[test]
+fn connector_defined_boundaries_commit_and_abort_where_the_task_asks() {
+    let broker = Broker::shared();
+    let (worker, _group, _data) = single_worker("eos-connector");
+    let topic = unique_name("eos-chaos");
+    broker.create_topic(&topic, 1);
+    // Ten records a poll, six polls: commit after polls 2, 4 and 6, abort poll 3.
+    create_on(
+        &worker,
+        "chaos",
+        json!({
+            "connector.class": "test-chaos-source", "tasks.max": "1", "topic": topic,
+            "records.per.poll": "10", "max.records": "60",
+            "exactly.once.support": "required", "transaction.boundary": "connector",
+            "transaction.commit.every": "2", "transaction.abort.poll": "3",
+        }),
+    );
+    let mut values = Vec::new();
+    let complete = wait_until(SETTLE, || {
+        values = read_committed_records(broker, &topic)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        values.len() >= 50
+    });
+    assert!(
+        complete,
+        "committed: {values:?}; status {:?}\n{}",
+        worker.status("chaos"),
+        worker.log_tail(60)
+    );
+    let expected: Vec<String> = (1..=20)
+        .chain(31..=60)
+        .map(|n| format!("chaos-{n}"))
+        .collect();
+    assert_eq!(
+        values, expected,
+        "poll 3's records (chaos-21..30) were aborted"
+    );
+    // An abort the task asked for is not a failure.
+    worker.wait_all_in_state("chaos", "RUNNING", SETTLE);
+}
+
+#[test]
+fn the_leader_fences_the_previous_generation_before_fewer_tasks_start() {
+    let broker = Broker::shared();
+    let (worker, group, _data) = single_worker("eos-fence");
+    let topic = unique_name("eos-fence-topic");
+    broker.create_topic(&topic, 2);
+    let config = |tasks: &str| {
+        json!({
+            "connector.class": "verifiable-source", "tasks.max": tasks, "topic": topic,
+            "throughput": "200",
+        })
+    };
+    create_on(&worker, "fenced", config("2"));
+    let config_topic = format!("{group}-configs");
+    let task_count = |expected: u64| {
+        let mut last = Value::Null;
+        let found = wait_until(SETTLE, || {
+            last = config_records(broker, &config_topic)
+                .remove("tasks-fencing-fenced")
+                .unwrap_or(Value::Null);
+            last == json!({"task-count": expected})
+        });
+        assert!(found, "task count record {last}, wanted {expected}");
+    };
+    task_count(2);
+    let mut seen = Committed::default();
+    assert!(wait_until(SETTLE, || {
+        seen = read_committed(broker, &topic);
+        seen.highest(0) > 100 && seen.highest(1) > 100
+    }));
+    // Two tasks become one: the leader must fence both old transactional ids
+    // before the new task 0 starts, then record the new count.
+    let (code, body) = worker.rest().put("/connectors/fenced/config", &config("1"));
+    assert_eq!(code, 200, "{body}");
+    task_count(1);
+    assert!(
+        wait_until(SETTLE, || worker
+            .log_count("fenced the producers of the previous task generation")
+            > 0),
+        "no fencing round in the log:\n{}",
+        worker.log_tail(60)
+    );
+    let before = seen.highest(0);
+    assert!(wait_until(SETTLE, || {
+        seen = read_committed(broker, &topic);
+        seen.highest(0) > before + 100
+    }));
+    assert_eq!(
+        seen.duplicates(),
+        0,
+        "no duplicates across the reconfiguration"
+    );
+    assert!(seen.gaps().is_empty(), "gaps: {:?}", seen.gaps());
 }

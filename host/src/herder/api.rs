@@ -101,8 +101,8 @@ pub trait HerderApi: Send + Sync {
         signature: &RequestSignature,
     ) -> Result<(), HerderError> {
         let _ = (name, body, signature);
-        Err(HerderError::Internal(
-            "Zombie fencing is only supported in distributed mode".into(),
+        Err(HerderError::BadRequest(
+            "Kafka Connect in standalone mode does not support exactly-once source connectors or zombie fencing.".into(),
         ))
     }
 

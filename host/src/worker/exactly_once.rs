@@ -520,6 +520,15 @@ pub fn murmur2(data: &[u8]) -> u32 {
     h
 }
 
+/// Whether a delivery error only says the record was purged by an abort.
+pub fn is_purge(error: &KafkaError) -> bool {
+    use rdkafka::types::RDKafkaErrorCode::{PurgeInflight, PurgeQueue};
+    matches!(
+        error,
+        KafkaError::MessageProduction(PurgeQueue | PurgeInflight)
+    )
+}
+
 /// The worker-level answer to "does this task run transactionally?".
 pub fn task_is_transactional(worker: &WorkerConfig) -> bool {
     worker.distributed && worker.exactly_once_source.enabled()

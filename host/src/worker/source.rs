@@ -53,6 +53,8 @@ impl ProducerContext for Delivery {
         let mut tracker = lock(&self.tracker);
         if let Err((error, _)) = result
             && tracker.failure.is_none()
+            // Exactly-once: an aborted transaction purges what it had not sent yet.
+            && !exactly_once::is_purge(error)
         {
             tracker.failure = Some(format!(
                 "Kafka producer failed to deliver a record: {error}"
