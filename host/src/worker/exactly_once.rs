@@ -240,6 +240,18 @@ pub enum TaskRequest {
     Abort,
 }
 
+impl TaskRequest {
+    /// Takes what the task asked during its last poll (`PluginContext::transaction`).
+    pub fn take(flag: &std::sync::atomic::AtomicU8) -> Self {
+        use crate::plugin::instance::{TXN_ABORT, TXN_COMMIT, TXN_NONE};
+        match flag.swap(TXN_NONE, std::sync::atomic::Ordering::SeqCst) {
+            TXN_COMMIT => Self::Commit,
+            TXN_ABORT => Self::Abort,
+            _ => Self::None,
+        }
+    }
+}
+
 /// When a transaction ends (Kafka's `TransactionBoundaryManager`s).
 #[derive(Clone, Debug)]
 pub struct BoundaryPolicy {

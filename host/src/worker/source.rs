@@ -19,7 +19,6 @@ use super::task::TaskArgs;
 use super::topics::TaskTopics;
 use crate::data::batch;
 use crate::plugin::instance::SourceTask;
-use crate::plugin::instance::{TXN_ABORT, TXN_COMMIT, TXN_NONE};
 use crate::plugin::{CallError, PluginContext};
 use crate::util::lock;
 
@@ -242,14 +241,7 @@ impl SourceRunner<'_> {
 
     /// Sends one polled batch through the pipeline to Kafka.
     fn send(&mut self, polled: crate::plugin::bindings::types::RecordBatch) -> Result<(), String> {
-        let request = match self
-            .txn_request
-            .swap(TXN_NONE, std::sync::atomic::Ordering::SeqCst)
-        {
-            TXN_COMMIT => TaskRequest::Commit,
-            TXN_ABORT => TaskRequest::Abort,
-            _ => TaskRequest::None,
-        };
+        let request = TaskRequest::take(&self.txn_request);
         if let Some(txn) = self.txn.as_mut() {
             txn.begin(self.producer).map_err(|e| e.to_string())?;
         }
@@ -328,7 +320,7 @@ impl SourceRunner<'_> {
 
     /// Exactly-once: commits (offsets inside) or aborts the open transaction.
     fn end_transaction(&mut self, decision: Decision) -> Result<(), String> {
-        let Some(txn) = self.txn.as_mut() else {
+        let Some(txn) = self.txn.as_mut().filter(|t| t.is_open()) else {
             return Ok(());
         };
         match decision {
