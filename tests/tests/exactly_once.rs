@@ -427,10 +427,12 @@ fn the_leader_fences_the_previous_generation_before_fewer_tasks_start() {
     let (worker, group, _data) = single_worker("eos-fence");
     let topic = unique_name("eos-fence-topic");
     broker.create_topic(&topic, 2);
+    // The connector keeps its offsets in its own topic (created by the task).
+    let own_offsets = unique_name("eos-own-offsets");
     let config = |tasks: &str| {
         json!({
             "connector.class": "verifiable-source", "tasks.max": tasks, "topic": topic,
-            "throughput": "200",
+            "throughput": "200", "offsets.storage.topic": own_offsets,
         })
     };
     create_on(&worker, "fenced", config("2"));
@@ -474,4 +476,13 @@ fn the_leader_fences_the_previous_generation_before_fewer_tasks_start() {
         "no duplicates across the reconfiguration"
     );
     assert!(seen.gaps().is_empty(), "gaps: {:?}", seen.gaps());
+    // The offsets went, inside the transactions, to the connector's own topic.
+    let offsets: BTreeSet<String> = read_committed_records(broker, &own_offsets)
+        .into_iter()
+        .map(|(key, _)| key)
+        .collect();
+    assert!(
+        offsets.contains(r#"["fenced",{"id":0}]"#) && offsets.contains(r#"["fenced",{"id":1}]"#),
+        "own offsets topic keys: {offsets:?}"
+    );
 }
