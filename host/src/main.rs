@@ -261,6 +261,7 @@ fn distributed(worker_path: &Path) -> anyhow::Result<()> {
     let (mut config, providers) = read_worker_config(worker_path)?;
     config.distributed = true;
     let settings = DistributedConfig::from_worker(&config)?;
+    config.exactly_once_source = settings.exactly_once_source;
     let setup = RestSetup::from_worker(&config)?;
     let config = Arc::new(config);
     let registry = load_plugins(&config)?;
@@ -295,6 +296,7 @@ fn distributed(worker_path: &Path) -> anyhow::Result<()> {
         offsets,
         topics: statuses.clone(),
         providers,
+        fencing: Default::default(),
     });
     let runtime = new_runtime()?;
     let cluster_id = Arc::new(OnceLock::new());
@@ -343,6 +345,7 @@ fn standalone(worker_path: &Path, connector_paths: &[PathBuf]) -> anyhow::Result
         offsets,
         topics: Arc::new(MemoryTopics::default()),
         providers,
+        fencing: Default::default(),
     });
     let herder = Arc::new(Herder::new(services));
     herder.start_ticker();

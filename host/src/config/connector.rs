@@ -526,16 +526,55 @@ const DLQ_KEYS: &[FrameworkKey] = &[
     ),
 ];
 
-/// Kafka's `SourceConnectorConfig` key in its "Topic Creation" group.
-const SOURCE_KEYS: &[FrameworkKey] = &[fk(
-    super::topic_creation::GROUPS,
-    ConfigType::List,
-    Some(""),
-    Importance::Low,
-    "Topic Creation",
-    "Topic Creation Groups",
-    "Groups of configurations for topics created by source connectors",
-)];
+/// Kafka's `SourceConnectorConfig` keys: topic creation (KIP-158) and exactly-once
+/// support (KIP-618).
+const SOURCE_KEYS: &[FrameworkKey] = &[
+    fk(
+        super::topic_creation::GROUPS,
+        ConfigType::List,
+        Some(""),
+        Importance::Low,
+        "Topic Creation",
+        "Topic Creation Groups",
+        "Groups of configurations for topics created by source connectors",
+    ),
+    fk(
+        crate::worker::exactly_once::EXACTLY_ONCE_SUPPORT,
+        ConfigType::String,
+        Some("requested"),
+        Importance::Medium,
+        "Exactly Once Support",
+        "Exactly once support",
+        "Permitted values are requested, required. If set to \"required\", forces a preflight check for the connector to ensure that it can provide exactly-once semantics with the given configuration. If the value is \"required\" but the worker that performs preflight validation does not have exactly-once support enabled for source connectors, requests to create or validate the connector will fail.",
+    ),
+    fk(
+        crate::worker::exactly_once::TRANSACTION_BOUNDARY,
+        ConfigType::String,
+        Some("poll"),
+        Importance::Medium,
+        "Exactly Once Support",
+        "Transaction Boundary",
+        "Permitted values are: poll, interval, connector. If set to 'poll', a new producer transaction will be started and committed for every batch of records that each task from this connector provides to Connect. If set to 'connector', relies on connector-defined transaction boundaries; note that not all connectors are capable of defining their own transaction boundaries, and in that case, attempts to instantiate a connector with this value will fail. Finally, if set to 'interval', commits transactions only after a user-defined time interval has passed.",
+    ),
+    fk(
+        crate::worker::exactly_once::TRANSACTION_BOUNDARY_INTERVAL,
+        ConfigType::Long,
+        None,
+        Importance::Low,
+        "Exactly Once Support",
+        "Transaction boundary interval",
+        "If 'transaction.boundary' is set to 'interval', determines the interval for producer transaction commits by connector tasks. If unset, defaults to the value of the worker-level 'offset.flush.interval.ms' property. It has no effect if a different transaction.boundary is specified.",
+    ),
+    fk(
+        crate::worker::exactly_once::OFFSETS_TOPIC,
+        ConfigType::String,
+        None,
+        Importance::Low,
+        "offsets.topic",
+        "Offsets topic",
+        "The name of a separate offsets topic to use for this connector. If empty or not specified, the worker's global offsets topic name will be used. If specified, the offsets topic will be created if it does not already exist. Only applicable in distributed mode; in standalone mode, setting this property will have no effect.",
+    ),
+];
 
 /// A plugin's own `validate` call: (key, message) problems for a config.
 pub type PluginChecks =
@@ -627,16 +666,14 @@ pub fn validate(
             push_framework(key, &mut errors, &mut configs, &mut groups);
         }
     }
-    if connector
-        .as_ref()
-        .is_some_and(|c| c.kind == PluginKind::Source)
-    {
+    if let Some(source) = connector.as_ref().filter(|c| c.kind == PluginKind::Source) {
         for key in SOURCE_KEYS {
             push_framework(key, &mut errors, &mut configs, &mut groups);
         }
         for (key, message) in super::topic_creation::validate(worker.topic_creation, props) {
             errors.add(key, message);
         }
+        check_exactly_once(source, worker, props, &mut errors);
     }
     if connector
         .as_ref()
@@ -821,6 +858,35 @@ pub fn validate(
         infos,
         errors,
         resolved,
+    }
+}
+
+/// KIP-618's keys: their values everywhere, and — on a distributed worker, as
+/// Kafka's `DistributedHerder` — whether `required` and `connector` can be met.
+fn check_exactly_once(
+    plugin: &LoadedPlugin,
+    worker: &WorkerConfig,
+    props: &BTreeMap<String, String>,
+    errors: &mut ConfigErrors,
+) {
+    use crate::worker::exactly_once;
+    let problems = exactly_once::check_values(props);
+    for (key, message) in &problems {
+        // A value that is not a number was already reported by its type check.
+        if errors.for_key(key).is_empty() {
+            errors.add(key.clone(), message.clone());
+        }
+    }
+    if worker.distributed {
+        for (key, message) in exactly_once::check_support(
+            props,
+            worker.exactly_once_source,
+            plugin.defines_transactions,
+        ) {
+            if !problems.iter().any(|(k, _)| *k == key) {
+                errors.add(key, message);
+            }
+        }
     }
 }
 

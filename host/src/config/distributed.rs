@@ -26,6 +26,44 @@ pub struct DistributedConfig {
     pub protocol: SubProtocol,
     /// `inter.worker.key.ttl.ms`: how long a session key signs requests.
     pub key_ttl: Duration,
+    /// `exactly.once.source.support` (KIP-618).
+    pub exactly_once_source: ExactlyOnceSourceSupport,
+}
+
+/// Kafka's `DistributedConfig.ExactlyOnceSourceSupport`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ExactlyOnceSourceSupport {
+    /// Source tasks use plain producers and a separate offset commit.
+    #[default]
+    Disabled,
+    /// The step before `enabled` on an existing cluster: tasks still run as with
+    /// `disabled` (Kafka also makes its leader's config writer transactional here).
+    Preparing,
+    /// Transactional source tasks, zombie fencing before new task generations start.
+    Enabled,
+}
+
+impl ExactlyOnceSourceSupport {
+    pub const KEY: &'static str = "exactly.once.source.support";
+
+    /// Parses the worker value (case-sensitive, as Kafka's `ValidString`).
+    pub fn parse(value: Option<&str>) -> Result<Self, WorkerConfigError> {
+        match value.map(str::trim) {
+            None | Some("disabled") => Ok(Self::Disabled),
+            Some("preparing") => Ok(Self::Preparing),
+            Some("enabled") => Ok(Self::Enabled),
+            Some(other) => Err(WorkerConfigError::Invalid {
+                key: Self::KEY.into(),
+                value: other.to_string(),
+                reason: "String must be one of: disabled, preparing, enabled".into(),
+            }),
+        }
+    }
+
+    /// Kafka's `exactlyOnceSourceEnabled()`: only `enabled` runs transactional tasks.
+    pub fn enabled(self) -> bool {
+        self == Self::Enabled
+    }
 }
 
 fn required(worker: &WorkerConfig, key: &'static str) -> Result<String, WorkerConfigError> {
@@ -121,6 +159,12 @@ impl DistributedConfig {
             )?,
             protocol,
             key_ttl: millis(worker, "inter.worker.key.ttl.ms", 3_600_000)?,
+            exactly_once_source: ExactlyOnceSourceSupport::parse(
+                worker
+                    .props
+                    .get(ExactlyOnceSourceSupport::KEY)
+                    .map(String::as_str),
+            )?,
         })
     }
 }
@@ -227,5 +271,33 @@ mod tests {
         let error = DistributedConfig::from_worker(&WorkerConfig::from_props(props).expect("ok"))
             .expect_err("missing");
         assert!(error.to_string().contains("group.id"), "{error}");
+    }
+}
+
+#[cfg(test)]
+mod exactly_once_tests {
+    use super::*;
+
+    #[test]
+    fn exactly_once_source_support_takes_kafkas_three_values() {
+        assert_eq!(
+            ExactlyOnceSourceSupport::parse(None).expect("default"),
+            ExactlyOnceSourceSupport::Disabled
+        );
+        assert_eq!(
+            ExactlyOnceSourceSupport::parse(Some("preparing")).expect("valid"),
+            ExactlyOnceSourceSupport::Preparing
+        );
+        assert!(
+            ExactlyOnceSourceSupport::parse(Some("enabled"))
+                .expect("valid")
+                .enabled()
+        );
+        assert!(!ExactlyOnceSourceSupport::Preparing.enabled());
+        let error = ExactlyOnceSourceSupport::parse(Some("ENABLED")).expect_err("case-sensitive");
+        assert_eq!(
+            error.to_string(),
+            "worker config: invalid value 'ENABLED' for 'exactly.once.source.support': String must be one of: disabled, preparing, enabled"
+        );
     }
 }

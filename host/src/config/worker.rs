@@ -51,6 +51,9 @@ pub struct WorkerConfig {
     pub topic_creation: bool,
     /// See [`REST_REQUEST_TIMEOUT_MS`].
     pub rest_request_timeout: Duration,
+    /// `exactly.once.source.support` (KIP-618), set by `ferry distributed`;
+    /// standalone workers ignore the key, as Kafka's do.
+    pub exactly_once_source: crate::config::distributed::ExactlyOnceSourceSupport,
 }
 
 /// Reads an integer-valued property.
@@ -188,6 +191,7 @@ impl WorkerConfig {
             topic_tracking_reset,
             topic_creation,
             rest_request_timeout: Duration::from_millis(rest_request_timeout),
+            exactly_once_source: Default::default(),
         })
     }
 

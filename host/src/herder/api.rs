@@ -92,6 +92,20 @@ pub trait HerderApi: Send + Sync {
         signature: &RequestSignature,
     ) -> Result<(), HerderError>;
 
+    /// `PUT /connectors/{c}/fence` (internal, signed; KIP-618): the leader fences the
+    /// connector's earlier task generations. Standalone has no zombies to fence.
+    fn fence_zombies(
+        &self,
+        name: &str,
+        body: &[u8],
+        signature: &RequestSignature,
+    ) -> Result<(), HerderError> {
+        let _ = (name, body, signature);
+        Err(HerderError::BadRequest(
+            "Kafka Connect in standalone mode does not support exactly-once source connectors or zombie fencing.".into(),
+        ))
+    }
+
     /// `PATCH /connectors/{c}/config` (KIP-477): `None` removes a key.
     fn patch_config(
         &self,

@@ -28,7 +28,15 @@ pub struct PluginContext {
     pub offsets: Option<Arc<dyn OffsetReader>>,
     /// Set when the connector asks for its task configs to be recomputed.
     pub reconfigure: Arc<AtomicBool>,
+    /// What a source task asked of its transaction during the current poll
+    /// (`transaction-context`); the source loop takes it after each poll.
+    pub transaction: Arc<std::sync::atomic::AtomicU8>,
 }
+
+/// `PluginContext::transaction` values: nothing asked, commit, abort.
+pub const TXN_NONE: u8 = 0;
+pub const TXN_COMMIT: u8 = 1;
+pub const TXN_ABORT: u8 = 2;
 
 impl PluginContext {
     pub fn new(connector: impl Into<String>, task: Option<u32>) -> Self {
@@ -37,6 +45,7 @@ impl PluginContext {
             task,
             offsets: None,
             reconfigure: Arc::new(AtomicBool::new(false)),
+            transaction: Arc::new(std::sync::atomic::AtomicU8::new(TXN_NONE)),
         }
     }
 
@@ -84,6 +93,22 @@ impl host::Host for HostState {
 
     fn request_reconfiguration(&mut self) {
         self.context.reconfigure.store(true, Ordering::SeqCst);
+    }
+}
+
+impl crate::plugin::bindings::source::ferry::connect::transaction_context::Host for HostState {
+    fn commit_transaction(&mut self) {
+        // An abort asked for in the same poll wins.
+        let _ = self.context.transaction.compare_exchange(
+            TXN_NONE,
+            TXN_COMMIT,
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        );
+    }
+
+    fn abort_transaction(&mut self) {
+        self.context.transaction.store(TXN_ABORT, Ordering::SeqCst);
     }
 }
 

@@ -77,6 +77,9 @@ pub struct LoadedPlugin {
     pub kind: PluginKind,
     pub path: PathBuf,
     pub pre: InstancePre<HostState>,
+    /// The component imports `transaction-context`: a source connector that can
+    /// define its own transaction boundaries (Kafka's `canDefineTransactionBoundaries`).
+    pub defines_transactions: bool,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -258,12 +261,23 @@ fn load_plugin(
             exported: kind.as_str(),
         });
     }
+    let defines_transactions = imports_transaction_context(engine, &component);
     Ok(LoadedPlugin {
         descriptor,
         kind,
         path: file.to_path_buf(),
         pre,
+        defines_transactions,
     })
+}
+
+/// Whether the component imports `ferry:connect/transaction-context`: toolchains keep
+/// only the imports a guest uses, so this is the plugin's declaration.
+fn imports_transaction_context(engine: &Engine, component: &Component) -> bool {
+    component
+        .component_type()
+        .imports(engine)
+        .any(|(name, _)| name.starts_with("ferry:connect/transaction-context"))
 }
 
 fn exported_kind(engine: &Engine, component: &Component) -> Option<PluginKind> {

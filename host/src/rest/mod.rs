@@ -57,6 +57,7 @@ fn api_routes() -> OpenApiRouter<RestState> {
         .routes(routes!(get_config, put_config, patch_config))
         .routes(routes!(connector_status))
         .routes(routes!(connector_tasks, put_task_configs))
+        .routes(routes!(fence_zombies))
         .routes(routes!(task_status))
         .routes(routes!(restart_task))
         .routes(routes!(pause))
@@ -908,6 +909,37 @@ async fn put_task_configs(
     let herder = state.herder.clone();
     blocking(&state, "writing task configs", move || {
         herder.put_task_configs(&name, configs, &body, &signature)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Kafka's `PUT /connectors/{connector}/fence` (KIP-618, internal): a worker whose
+/// exactly-once task waits asks the leader to fence the connector's zombies.
+#[utoipa::path(put, path = "/connectors/{name}/fence", tag = "internal",
+    params(("name" = String, Path, description = "Connector name")),
+    request_body(content = String, description = "Empty"),
+    responses((status = 204), (status = 400, body = ErrorMessage), (status = 403, body = ErrorMessage),
+        (status = 404, body = ErrorMessage), (status = 409, body = ErrorMessage), (status = 500, body = ErrorMessage)))]
+async fn fence_zombies(
+    State(state): State<RestState>,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode> {
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let signature = RequestSignature {
+        signature: header("x-connect-authorization"),
+        algorithm: header("x-connect-request-signature-algorithm"),
+    };
+    let herder = state.herder.clone();
+    blocking(&state, "fencing zombie source tasks", move || {
+        herder.fence_zombies(&name, &body, &signature)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)

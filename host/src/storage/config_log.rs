@@ -25,7 +25,9 @@ const COMMIT_TASKS_PREFIX: &str = "commit-";
 const TARGET_STATE_PREFIX: &str = "target-state-";
 const RESTART_PREFIX: &str = "restart-connector-";
 const SESSION_KEY_KEY: &str = "session-key";
-/// Exactly-once source task-count records; Ferry does not write or use them.
+/// Exactly-once source task-count records (KIP-618): `{"task-count":N}`, written by
+/// the leader once the producers of the connector's earlier task generations are
+/// fenced.
 const TASK_COUNT_RECORD_PREFIX: &str = "tasks-fencing-";
 /// Cluster-wide logger levels (KIP-976): `{"level":"DEBUG"}`, applied by every
 /// worker that reads them after its start-up read.
@@ -61,6 +63,16 @@ pub struct ConfigSnapshot {
     /// connector regenerate its task configs. Kafka Connect's
     /// `inconsistentConnectors()`.
     pub inconsistent: BTreeSet<String>,
+    /// The last task count record per connector (Kafka's `taskCountRecord`): how
+    /// many transactional ids the next fencing must fence.
+    pub task_count_records: BTreeMap<String, u32>,
+    /// Connectors with task configs newer than their last task count record: they
+    /// need a round of zombie fencing before their tasks may start (Kafka's
+    /// `pendingFencing`).
+    pub pending_fencing: BTreeSet<String>,
+    /// Task config commits seen per connector since this worker started reading
+    /// (Kafka's `taskConfigGeneration`).
+    pub task_generations: BTreeMap<String, u32>,
 }
 
 impl ConfigSnapshot {
@@ -206,6 +218,16 @@ impl ConfigLog {
         self.log.send(
             &format!("{TARGET_STATE_PREFIX}{name}"),
             Some(&encode_target_state(state)),
+        )
+    }
+
+    /// Records that `name`'s earlier task generations are fenced and it now has
+    /// `tasks` tasks (Kafka's `putTaskCountRecord`).
+    pub fn put_task_count_record(&self, name: &str, tasks: u32) -> Result<(), LogError> {
+        tracing::debug!(connector = name, tasks, "writing task count record");
+        self.log.send(
+            &format!("{TASK_COUNT_RECORD_PREFIX}{name}"),
+            Some(json!({ "task-count": tasks }).to_string().as_bytes()),
         )
     }
 
@@ -360,8 +382,8 @@ impl ConfigState {
                     None
                 }
             }
-        } else if key.starts_with(TASK_COUNT_RECORD_PREFIX) {
-            tracing::debug!(key, "ignoring config record Ferry does not use");
+        } else if let Some(name) = key.strip_prefix(TASK_COUNT_RECORD_PREFIX) {
+            self.task_count_record(name, value.as_ref());
             None
         } else if key == SESSION_KEY_KEY {
             self.session_key_record(value.as_ref())
@@ -484,7 +506,34 @@ impl ConfigState {
                 self.snapshot.inconsistent.insert(name.to_string());
             }
         }
+        // Task configs after the latest task count record: the connector needs a
+        // round of zombie fencing before tasks with these configs may start.
+        self.snapshot.pending_fencing.insert(name.to_string());
+        *self
+            .snapshot
+            .task_generations
+            .entry(name.to_string())
+            .or_insert(0) += 1;
         Some(ConfigEvent::TasksCommitted(name.to_string()))
+    }
+
+    fn task_count_record(&mut self, name: &str, value: Option<&Value>) {
+        let Some(count) = value
+            .and_then(|v| v.get("task-count"))
+            .and_then(Value::as_i64)
+            .and_then(|n| u32::try_from(n).ok())
+        else {
+            tracing::error!(
+                connector = name,
+                "ignoring task count record because it is in the wrong format"
+            );
+            return;
+        };
+        tracing::debug!(connector = name, count, "setting task count record");
+        self.snapshot
+            .task_count_records
+            .insert(name.to_string(), count);
+        self.snapshot.pending_fencing.remove(name);
     }
 
     fn session_key_record(&mut self, value: Option<&Value>) -> Option<ConfigEvent> {
@@ -502,6 +551,8 @@ impl ConfigState {
         self.snapshot.connectors.remove(name);
         self.snapshot.tasks.remove(name);
         self.snapshot.inconsistent.remove(name);
+        self.snapshot.task_count_records.remove(name);
+        self.snapshot.pending_fencing.remove(name);
         self.deferred.remove(name);
     }
 }
@@ -790,6 +841,43 @@ mod tests {
         assert!(state.snapshot.tasks.is_empty());
         assert!(state.snapshot.target_states.is_empty());
         assert_eq!(state.snapshot.offset, 8);
+    }
+
+    #[test]
+    fn task_count_records_clear_pending_fencing_as_kafkas() {
+        let mut state = ConfigState::new();
+        let c = text(encode_properties(&props(&[("k", "v")])));
+        let t = text(encode_properties(&props(&[("i", "0")])));
+        feed(
+            &mut state,
+            &[
+                ("connector-c", Some(&c)),
+                ("task-c-0", Some(&t)),
+                ("commit-c", Some(r#"{"tasks":1}"#)),
+            ],
+        );
+        assert!(state.snapshot.pending_fencing.contains("c"));
+        assert_eq!(state.snapshot.task_count_records.get("c"), None);
+        assert_eq!(state.snapshot.task_generations.get("c"), Some(&1));
+        let events = feed(
+            &mut state,
+            &[("tasks-fencing-c", Some(r#"{"task-count":1}"#))],
+        );
+        assert!(events.is_empty());
+        assert!(!state.snapshot.pending_fencing.contains("c"));
+        assert_eq!(state.snapshot.task_count_records.get("c"), Some(&1));
+        // New task configs need another round; a bad record changes nothing.
+        feed(
+            &mut state,
+            &[("task-c-0", Some(&t)), ("commit-c", Some(r#"{"tasks":1}"#))],
+        );
+        feed(&mut state, &[("tasks-fencing-c", Some(r#"{"count":3}"#))]);
+        assert!(state.snapshot.pending_fencing.contains("c"));
+        assert_eq!(state.snapshot.task_generations.get("c"), Some(&2));
+        // Removing the connector forgets its fencing state.
+        feed(&mut state, &[("connector-c", None)]);
+        assert!(state.snapshot.pending_fencing.is_empty());
+        assert!(state.snapshot.task_count_records.is_empty());
     }
 
     #[test]

@@ -534,7 +534,11 @@ fn reader_config(worker: &WorkerConfig, role: LogRole, client_id: &str) -> Clien
     config.set("group.id", format!("{client_id}-reader"));
     config.set("enable.auto.commit", "false");
     config.set("enable.auto.offset.store", "false");
-    if config.get("isolation.level").is_none() {
+    if worker.exactly_once_source.enabled() && matches!(role, LogRole::Offsets | LogRole::Config) {
+        // Kafka forces this with exactly-once source support: offsets of an aborted
+        // transaction must never be read back.
+        config.set("isolation.level", "read_committed");
+    } else if config.get("isolation.level").is_none() {
         config.set("isolation.level", "read_uncommitted");
     }
     // A read to the end waits on the fetch in flight: with librdkafka's default

@@ -3,6 +3,7 @@
 
 pub mod connector;
 pub mod errors;
+pub mod exactly_once;
 pub mod offsets;
 pub mod pipeline;
 pub mod restart;
@@ -30,4 +31,7 @@ pub struct WorkerServices {
     pub topics: Arc<dyn topics::TopicTracker>,
     /// `config.providers`: resolves `${provider:…}` variables where plugins need values.
     pub providers: crate::config::providers::ConfigProviders,
+    /// The distributed herder, for exactly-once source tasks' zombie-fencing
+    /// preflight (set once it exists; weak, as the herder owns these services).
+    pub fencing: std::sync::OnceLock<std::sync::Weak<dyn exactly_once::ZombieFencing>>,
 }

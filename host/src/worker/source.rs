@@ -14,6 +14,7 @@ use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, T
 use super::errors::report::{OriginalRecord, Reporter};
 use super::errors::tolerance::run_tolerant;
 use super::errors::{Operator, Stage, StageFailure, operator::backoff};
+use super::exactly_once::{self, Decision, TaskRequest, Transactions};
 use super::offsets::OffsetStore;
 use super::pipeline::{Pipeline, Serialized};
 use super::status::State;
@@ -21,7 +22,7 @@ use super::task::TaskArgs;
 use super::topics::TaskTopics;
 use crate::data::batch;
 use crate::plugin::bindings::types::RecordBatch;
-use crate::plugin::instance::{OffsetReader, SourceTask};
+use crate::plugin::instance::SourceTask;
 use crate::plugin::{CallError, PluginContext};
 use crate::util::lock;
 
@@ -105,6 +106,8 @@ impl ProducerContext for Delivery {
                     alone,
                 });
             }
+            // Exactly-once: an aborted transaction purges what it had not sent yet.
+            Err((error, _)) if exactly_once::is_purge(error) => tracker.ack(seq, None),
             Err((error, _)) => tracker.ack(
                 seq,
                 Some(format!(
@@ -170,8 +173,16 @@ impl<C: ProducerContext<DeliveryOpaque = usize>> RecordSender for ThreadedProduc
 pub fn run(args: TaskArgs) {
     let services = args.services.clone();
     let connector = args.connector.clone();
+    // ---- exactly-once (KIP-618), see exactly_once.rs: the connector's own offsets
+    // topic, zombie fencing before the producer exists, a transactional producer.
+    let eos = match exactly_once::TaskSetup::prepare(&args) {
+        Ok(setup) => setup,
+        Err(error) => return args.fail(error),
+    };
+    let offsets: Arc<dyn OffsetStore> = eos.offsets.clone();
+    // ---- end exactly-once
     let ctx = PluginContext::new(connector.name.clone(), Some(args.task_id))
-        .with_offsets(services.offsets.clone() as Arc<dyn OffsetReader>);
+        .with_offsets(eos.reader.clone());
     let (mut task, mut pipeline) = match args.open_stages(&ctx, SourceTask::open) {
         Ok(opened) => opened,
         Err(trace) => return args.fail(trace),
@@ -181,16 +192,24 @@ pub fn run(args: TaskArgs) {
         Err(trace) => return args.fail(trace),
     };
     let tracker = Arc::new(Mutex::new(AckTracker::default()));
-    let producer_config = crate::kafka::producer_config(
+    let mut producer_config = crate::kafka::producer_config(
         &services.config,
         &connector.config.props,
         &format!("connector-producer-{}", args.label()),
     );
+    if let Some(id) = &eos.transactional_id {
+        producer_config = exactly_once::producer_config(producer_config, id);
+    }
     let producer: ThreadedProducer<Delivery> = match producer_config.create_with_context(Delivery {
         tracker: tracker.clone(),
     }) {
         Ok(p) => p,
         Err(error) => return args.fail(format!("cannot create Kafka producer: {error}")),
+    };
+    // Initializing the transactions fences any zombie with this transactional id.
+    let txn = match eos.transactions(&producer) {
+        Ok(txn) => txn,
+        Err(error) => return args.fail(error),
     };
     let mut runner = SourceRunner {
         args: &args,
@@ -199,18 +218,37 @@ pub fn run(args: TaskArgs) {
         producer: &producer,
         tracker: &tracker,
         reporter: &reporter,
-        offsets: services.offsets.as_ref(),
+        offsets: offsets.as_ref(),
+        txn,
+        txn_request: ctx.transaction.clone(),
         seq: 0,
         last_commit: Instant::now(),
         active_topics: TaskTopics::new(services.config.topic_tracking),
         topic_creator: super::topic_creation::TopicCreator::for_task(&args),
     };
-    let outcome = runner.run_loop();
+    let mut outcome = runner.run_loop();
     if args.signals.cancelled() {
         // Abandoned past its stop deadline: another instance may own the work now,
-        // so neither the final commit nor a status write is this one's to make.
+        // so neither the final commit nor a status write is this one's to make (an
+        // open transaction is left to be fenced or to time out).
         tracing::info!("cancelled task ended without committing offsets or writing its status");
         return;
+    }
+    // Transactional: commit the open transaction on a clean stop (not one the
+    // connector bounds itself), abort it on failure — Kafka's final offset commit.
+    if let Some(txn) = runner.txn.as_mut() {
+        let ended = match &outcome {
+            Ok(()) if txn.policy.commits_on_stop() => runner
+                .reporter
+                .flush()
+                .and_then(|()| txn.commit(&producer).map(|_| ()).map_err(|e| e.to_string())),
+            _ => txn.abort(&producer).map_err(|e| e.to_string()),
+        };
+        if let Err(error) = ended
+            && outcome.is_ok()
+        {
+            outcome = Err(error);
+        }
     }
     // Clean shutdown: deliver what is in flight and commit its offsets.
     let flushed = producer.flush(Duration::from_secs(30));
@@ -239,6 +277,10 @@ struct SourceRunner<'a> {
     tracker: &'a Arc<Mutex<AckTracker>>,
     reporter: &'a Reporter,
     offsets: &'a dyn OffsetStore,
+    /// Exactly-once: the task's transactions (offsets are committed inside them).
+    txn: Option<Transactions>,
+    /// What the task asked through `transaction-context` during the last poll.
+    txn_request: Arc<std::sync::atomic::AtomicU8>,
     seq: u64,
     last_commit: Instant,
     active_topics: TaskTopics,
@@ -265,6 +307,11 @@ impl SourceRunner<'_> {
             }
             if self.last_commit.elapsed() >= flush_interval {
                 self.commit_offsets()?;
+            }
+            if let Some(txn) = self.txn.as_mut()
+                && txn.policy.on_tick(Instant::now()) == Decision::Commit
+            {
+                self.end_transaction(Decision::Commit)?;
             }
             if signals.paused() {
                 self.args.status.set_state(State::Paused);
@@ -321,6 +368,10 @@ impl SourceRunner<'_> {
     /// stage are reported (log and, a Ferry extension, the dead letter queue) and,
     /// with `errors.tolerance=all`, skipped; the batch's source offsets still commit.
     fn send(&mut self, polled: RecordBatch) -> Result<(), String> {
+        let request = TaskRequest::take(&self.txn_request);
+        if let Some(txn) = self.txn.as_mut() {
+            txn.begin(self.producer).map_err(|e| e.to_string())?;
+        }
         let mut offsets: BTreeMap<String, String> = BTreeMap::new();
         for (partition, offset) in batch::iter_bytes(&polled.source_partition)
             .zip(batch::iter_bytes(&polled.source_offset))
@@ -381,6 +432,9 @@ impl SourceRunner<'_> {
             topics.iter().map(String::as_str),
         );
         self.seq += 1;
+        if let Some(txn) = self.txn.as_mut() {
+            txn.stage_offsets(offsets.clone());
+        }
         let reporter = self.reporter;
         produce_batch(
             self.producer,
@@ -396,7 +450,45 @@ impl SourceRunner<'_> {
                     Err(failure.tolerance_exceeded_trace())
                 }
             },
-        )
+        )?;
+        if let Some(txn) = self.txn.as_mut() {
+            let decision = txn.policy.after_batch(request, Instant::now());
+            self.end_transaction(decision)?;
+        }
+        Ok(())
+    }
+
+    /// Exactly-once: commits (offsets inside) or aborts the open transaction.
+    fn end_transaction(&mut self, decision: Decision) -> Result<(), String> {
+        let Some(txn) = self.txn.as_mut().filter(|t| t.is_open()) else {
+            return Ok(());
+        };
+        match decision {
+            Decision::Continue => return Ok(()),
+            Decision::Commit => {
+                // Records this transaction skipped into the dead letter queue are
+                // acknowledged before its offsets commit.
+                self.reporter.flush()?;
+                let partitions = txn.commit(self.producer).map_err(|e| e.to_string())?;
+                tracing::debug!(partitions, "committed transaction with its source offsets");
+            }
+            Decision::Abort => {
+                txn.abort(self.producer).map_err(|e| e.to_string())?;
+                tracing::info!("aborted transaction as the task asked");
+            }
+        }
+        // Every record of the transaction is delivered (or discarded): nothing is
+        // left for the separate offset commit to track.
+        lock(self.tracker).batches.clear();
+        if decision == Decision::Commit
+            && let Err(error) = self.task.commit()
+        {
+            if matches!(error, CallError::Trap { .. }) {
+                return Err(format!("source task commit failed: {}", error.trace()));
+            }
+            tracing::warn!("source task commit hook failed: {error}");
+        }
+        Ok(())
     }
 
     /// Reports the records the broker refused as too large (see
@@ -463,6 +555,10 @@ impl SourceRunner<'_> {
     /// Writes the offsets of every fully acknowledged batch, then tells the task.
     fn commit_offsets(&mut self) -> Result<(), String> {
         self.last_commit = Instant::now();
+        if self.txn.is_some() {
+            // Exactly-once: offsets were committed inside the transactions.
+            return Ok(());
+        }
         let committable = lock(self.tracker).take_committable();
         if committable.is_empty() {
             return Ok(());

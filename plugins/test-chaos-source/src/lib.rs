@@ -13,6 +13,11 @@
 //! grants) with `fail.instances` = N: each task instance records itself there on
 //! open, and only the first N instances of a task follow `mode`; later ones keep
 //! going (automatic restart tests).
+//! Connector-defined transactions (KIP-618, `transaction.boundary=connector`): with
+//! `transaction.commit.every` = k > 0 a task asks the host to commit after every
+//! k-th non-empty poll; `transaction.abort.poll` = p > 0 asks it to abort the
+//! transaction of the p-th non-empty poll instead. Using these host calls is what
+//! makes this plugin one that can define transaction boundaries.
 //!
 //! Sandbox probing: `grant.file` is a read-file path the host grants; on its first
 //! poll a task with `probe.paths` set emits one record per listed path,
@@ -40,6 +45,8 @@ const TOPICS: &str = "topics";
 const INSTANCE_DIR: &str = "instance.dir";
 const FAIL_INSTANCES: &str = "fail.instances";
 const PROBE_PATHS: &str = "probe.paths";
+const COMMIT_EVERY: &str = "transaction.commit.every";
+const ABORT_POLL: &str = "transaction.abort.poll";
 /// Set by the connector in each task config.
 const TASK_ID: &str = "chaos.task.id";
 
@@ -127,6 +134,16 @@ impl Plugin for ChaosConnector {
                     .doc("With instance.dir: only a task's first N instances follow mode; 0 = all."),
             )
             .config(
+                ConfigKey::int(COMMIT_EVERY)
+                    .default_value("0")
+                    .doc("Ask the host to commit the transaction after every k-th non-empty poll (0 = never)."),
+            )
+            .config(
+                ConfigKey::int(ABORT_POLL)
+                    .default_value("0")
+                    .doc("Ask the host to abort the transaction of this non-empty poll, counted from 1 (0 = never)."),
+            )
+            .config(
                 ConfigKey::list(PROBE_PATHS)
                     .default_value("")
                     .doc("Paths to try to read on the first poll; results are emitted as records."),
@@ -145,7 +162,7 @@ impl Plugin for ChaosConnector {
         if let Err(e) = mode(config) {
             problems.push(ConfigProblem::new(MODE, e.message()));
         }
-        for key in [FAIL_AFTER_POLLS, RECORDS_PER_POLL, FAIL_INSTANCES] {
+        for key in [FAIL_AFTER_POLLS, RECORDS_PER_POLL, FAIL_INSTANCES, COMMIT_EVERY, ABORT_POLL] {
             if let Err(e) = config.parse::<u32>(key) {
                 problems.push(ConfigProblem::new(key, e.message()));
             }
@@ -198,6 +215,10 @@ pub struct ChaosTask {
     emitted: u64,
     polls: u32,
     probes: Vec<String>,
+    commit_every: u32,
+    abort_poll: u32,
+    /// Non-empty polls so far, for the transaction requests.
+    batches: u32,
 }
 
 impl SourceTask for ChaosTask {
@@ -234,6 +255,9 @@ impl SourceTask for ChaosTask {
             emitted: 0,
             polls: 0,
             probes: config.list(PROBE_PATHS).unwrap_or_default(),
+            commit_every: config.parse_or(COMMIT_EVERY, 0)?,
+            abort_poll: config.parse_or(ABORT_POLL, 0)?,
+            batches: 0,
         })
     }
 
@@ -281,6 +305,14 @@ impl SourceTask for ChaosTask {
             })
             .collect();
         self.emitted += count;
+        if count > 0 {
+            self.batches += 1;
+            if self.abort_poll == self.batches {
+                ferry_sdk::host::abort_transaction();
+            } else if self.commit_every > 0 && self.batches % self.commit_every == 0 {
+                ferry_sdk::host::commit_transaction();
+            }
+        }
         Ok(records)
     }
 }
@@ -352,6 +384,32 @@ mod tests {
             Value::from("chaos-11")
         );
         ferry_sdk::host::testing::clear_offsets();
+    }
+
+    #[test]
+    fn transaction_requests_follow_the_poll_count() {
+        use ferry_sdk::host::testing::{TransactionRequest, take_transaction_request};
+        let mut t = ChaosTask::open(config(&[
+            (COMMIT_EVERY, "2"),
+            (ABORT_POLL, "3"),
+            (MAX_RECORDS, "40"),
+        ]))
+        .expect("open");
+        let mut asked = Vec::new();
+        for _ in 0..5 {
+            t.poll().expect("poll");
+            asked.push(take_transaction_request());
+        }
+        assert_eq!(
+            asked,
+            [
+                None,
+                Some(TransactionRequest::Commit),
+                Some(TransactionRequest::Abort),
+                Some(TransactionRequest::Commit),
+                None
+            ]
+        );
     }
 
     #[test]

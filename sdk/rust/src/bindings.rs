@@ -57,6 +57,25 @@ pub mod source_part {
     });
 }
 
+/// Imports `ferry:connect/transaction-context` only: a source task that defines its
+/// own transaction boundaries. Toolchains keep an import only when it is called, so
+/// a plugin that never calls [`crate::host::commit_transaction`] or
+/// [`crate::host::abort_transaction`] does not import it (and the host refuses
+/// `transaction.boundary=connector` for it).
+pub mod transaction_part {
+    wit_bindgen::generate!({
+        inline: "
+            package ferry:sdk@0.1.0;
+            world transaction-part {
+                import ferry:connect/transaction-context@0.1.0;
+            }
+        ",
+        path: "../../wit",
+        world: "ferry:sdk/transaction-part",
+        generate_all,
+    });
+}
+
 /// Imports `host`, exports `ferry:connect/sink`.
 pub mod sink_part {
     wit_bindgen::generate!({

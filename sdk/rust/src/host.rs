@@ -35,6 +35,24 @@ pub fn request_reconfiguration() {
     imp::request_reconfiguration();
 }
 
+/// Source tasks with `transaction.boundary=connector` (KIP-618's
+/// `TransactionContext.commitTransaction()`): commit the transaction once the batch
+/// this `poll` returns has been sent, with its records' offsets. Calling it (or
+/// [`abort_transaction`]) anywhere in a plugin is what declares that the connector
+/// can define transaction boundaries. Ignored unless the worker runs the task
+/// with exactly-once support and that boundary.
+pub fn commit_transaction() {
+    imp::commit_transaction();
+}
+
+/// Abort the open transaction once the batch this `poll` returns has been sent:
+/// its records are discarded and their offsets not committed (Kafka's
+/// `TransactionContext.abortTransaction()`). Wins over [`commit_transaction`] in the
+/// same poll.
+pub fn abort_transaction() {
+    imp::abort_transaction();
+}
+
 /// Log at trace level with `format!` arguments.
 #[macro_export]
 macro_rules! trace {
@@ -88,6 +106,15 @@ mod imp {
     pub fn request_reconfiguration() {
         host::request_reconfiguration();
     }
+
+    pub fn commit_transaction() {
+        crate::bindings::transaction_part::ferry::connect::transaction_context::commit_transaction(
+        );
+    }
+
+    pub fn abort_transaction() {
+        crate::bindings::transaction_part::ferry::connect::transaction_context::abort_transaction();
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -106,6 +133,20 @@ mod imp {
     }
 
     pub fn request_reconfiguration() {}
+
+    pub fn commit_transaction() {
+        super::testing::TRANSACTION.with(|t| {
+            let mut t = t.borrow_mut();
+            if t.is_none() {
+                *t = Some(super::testing::TransactionRequest::Commit);
+            }
+        });
+    }
+
+    pub fn abort_transaction() {
+        super::testing::TRANSACTION
+            .with(|t| *t.borrow_mut() = Some(super::testing::TransactionRequest::Abort));
+    }
 }
 
 /// Stand-ins for the host in native plugin unit tests. They take effect only when not
@@ -118,6 +159,22 @@ pub mod testing {
     thread_local! {
         #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
         pub(super) static OFFSETS: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
+        #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+        pub(super) static TRANSACTION: RefCell<Option<TransactionRequest>> = const { RefCell::new(None) };
+    }
+
+    /// What a task asked of its transaction (see [`take_transaction_request`]).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum TransactionRequest {
+        Commit,
+        Abort,
+    }
+
+    /// What [`super::commit_transaction`] / [`super::abort_transaction`] asked on
+    /// this thread since the last call (an abort wins), as the host takes it after
+    /// each poll.
+    pub fn take_transaction_request() -> Option<TransactionRequest> {
+        TRANSACTION.with(|t| t.borrow_mut().take())
     }
 
     /// Make [`super::read_offsets`] return `offset` for `partition` on this thread.

@@ -277,6 +277,15 @@ impl HerderApi for DistributedHerder {
         self.require_leader("Only the leader may write task configurations.")?;
         self.write_task_configs(name, &configs)
     }
+
+    fn fence_zombies(
+        &self,
+        name: &str,
+        body: &[u8],
+        signature: &RequestSignature,
+    ) -> Result<(), HerderError> {
+        self.fence_signed(name, body, signature)
+    }
 }
 
 impl DistributedHerder {

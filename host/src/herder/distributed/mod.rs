@@ -17,6 +17,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 mod api;
+mod fencing;
 mod runner;
 mod signing;
 
@@ -123,6 +124,8 @@ pub struct DistributedHerder {
     /// only by the herder thread, in order, so none is lost or races a start.
     pending_events: Mutex<Vec<ConfigEvent>>,
     stop: AtomicBool,
+    /// Held during a round of zombie fencing (KIP-618), one at a time.
+    fencing_round: Mutex<()>,
     http: reqwest::Client,
     runtime: tokio::runtime::Handle,
     /// This herder, for threads it starts.
@@ -165,9 +168,12 @@ impl DistributedHerder {
             ticks: (Mutex::new(0), Condvar::new()),
             pending_events: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
+            fencing_round: Mutex::new(()),
             http,
             runtime,
         });
+        let fencing: Arc<dyn crate::worker::exactly_once::ZombieFencing> = herder.clone();
+        let _ = herder.services.fencing.set(Arc::downgrade(&fencing));
         let group_config = GroupConfig {
             bootstrap_servers: herder
                 .services
