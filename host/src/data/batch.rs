@@ -52,7 +52,7 @@ pub fn empty_batch() -> RecordBatch {
         headers: HeaderColumn {
             counts: Vec::new(),
             keys: empty_bytes(),
-            values: empty_bytes(),
+            values: empty_values(),
         },
         source_partition: empty_bytes(),
         source_offset: empty_bytes(),
@@ -166,7 +166,7 @@ pub fn check(batch: &RecordBatch) -> Result<(), BatchError> {
     check_values(&batch.value, "value", n)?;
     let headers: u64 = batch.headers.counts.iter().map(|&c| u64::from(c)).sum();
     check_bytes(&batch.headers.keys, "headers.keys", headers as usize)?;
-    check_bytes(&batch.headers.values, "headers.values", headers as usize)?;
+    check_values(&batch.headers.values, "headers.values", headers as usize)?;
     let expected_source = if batch.source_partition.lengths.is_empty() {
         0
     } else {
@@ -277,7 +277,7 @@ pub fn slice(batch: &RecordBatch, range: std::ops::Range<usize>) -> RecordBatch 
         headers: HeaderColumn {
             counts: batch.headers.counts[range.clone()].to_vec(),
             keys: slice_bytes(&batch.headers.keys, header_range.clone()),
-            values: slice_bytes(&batch.headers.values, header_range),
+            values: slice_values(&batch.headers.values, header_range),
         },
         source_partition: slice_bytes(&batch.source_partition, range.clone()),
         source_offset: slice_bytes(&batch.source_offset, range),
@@ -337,7 +337,7 @@ pub fn concat(batches: Vec<RecordBatch>) -> RecordBatch {
         append_values(&mut out.value, &batch.value);
         out.headers.counts.extend_from_slice(&batch.headers.counts);
         append_bytes(&mut out.headers.keys, &batch.headers.keys);
-        append_bytes(&mut out.headers.values, &batch.headers.values);
+        append_values(&mut out.headers.values, &batch.headers.values);
         append_bytes(&mut out.source_partition, &batch.source_partition);
         append_bytes(&mut out.source_offset, &batch.source_offset);
     }

@@ -1,10 +1,11 @@
 //! The per-task chain of plugin stages between a connector task and Kafka:
-//! transforms (each optionally gated by a predicate) and the key/value converters.
+//! transforms (each optionally gated by a predicate), the key/value converters and
+//! the header converter.
 
 use crate::config::connector::{PluginSpec, ResolvedConnector};
 use crate::data::batch::{self, ColumnBuilder};
 use crate::plugin::bindings::types::{BytesColumn, HeaderColumn, RecordBatch, ValueColumn};
-use crate::plugin::instance::{Converter, Predicate, Transform};
+use crate::plugin::instance::{Converter, HeaderConverter, Predicate, Transform};
 use crate::plugin::{CallError, PluginContext, SandboxLimits};
 
 /// A failure in one named stage of the pipeline.
@@ -77,6 +78,8 @@ pub struct Pipeline {
     value_name: String,
     key: Converter,
     value: Converter,
+    header_name: String,
+    header: HeaderConverter,
     stages: Vec<Stage>,
 }
 
@@ -109,6 +112,17 @@ impl Pipeline {
             false,
         )
         .map_err(|e| StageError::new(&value_name, e))?;
+        let header_name = format!(
+            "header.converter ({})",
+            describe(&connector.header_converter)
+        );
+        let header = HeaderConverter::open(
+            &connector.header_converter.plugin,
+            ctx.clone(),
+            limits,
+            &connector.header_converter.config_list(),
+        )
+        .map_err(|e| StageError::new(&header_name, e))?;
         let mut stages = Vec::new();
         for spec in &connector.transforms {
             let name = format!("transforms.{} ({})", spec.alias, describe(&spec.transform));
@@ -138,6 +152,8 @@ impl Pipeline {
             value_name,
             key,
             value,
+            header_name,
+            header,
             stages,
         })
     }
@@ -185,6 +201,13 @@ impl Pipeline {
         let n = raw.len();
         let keys = raw.keys.finish();
         let values = raw.values.finish();
+        let headers = self.headers_to_connect(
+            &raw.topics,
+            &raw.topic,
+            raw.header_counts,
+            raw.header_keys.finish(),
+            raw.header_values.finish(),
+        )?;
         let key = self
             .key
             .to_connect(&topic_names, &keys)
@@ -201,11 +224,7 @@ impl Pipeline {
             timestamp: raw.timestamp,
             key,
             value,
-            headers: HeaderColumn {
-                counts: raw.header_counts,
-                keys: raw.header_keys.finish(),
-                values: raw.header_values.finish(),
-            },
+            headers,
             source_partition: batch::empty_bytes(),
             source_offset: batch::empty_bytes(),
         };
@@ -214,6 +233,69 @@ impl Pipeline {
         batch::check(&out)
             .map_err(|e| StageError::new("deserialize", CallError::Invalid(e.to_string())))?;
         Ok(out)
+    }
+}
+
+/// Who each header of a batch belongs to, as the header converter takes it: the
+/// topic index of its record and its key.
+fn header_owners(topic: &[u32], counts: &[u32], keys: &BytesColumn) -> (Vec<u32>, Vec<String>) {
+    let topic_ids = topic
+        .iter()
+        .zip(counts)
+        .flat_map(|(&t, &c)| std::iter::repeat_n(t, c as usize))
+        .collect();
+    let keys = batch::iter_bytes(keys)
+        .map(|k| String::from_utf8_lossy(k.unwrap_or_default()).into_owned())
+        .collect();
+    (topic_ids, keys)
+}
+
+impl Pipeline {
+    /// Raw Kafka header bytes to Connect headers (Kafka's
+    /// `WorkerSinkTask.convertHeadersFor`), every header of the batch in one call.
+    fn headers_to_connect(
+        &mut self,
+        topics: &[String],
+        topic: &[u32],
+        counts: Vec<u32>,
+        keys: BytesColumn,
+        raw: BytesColumn,
+    ) -> Result<HeaderColumn, StageError> {
+        let n = raw.lengths.len();
+        let values = if n == 0 {
+            batch::empty_values()
+        } else {
+            let (topic_ids, names) = header_owners(topic, &counts, &keys);
+            let values = self
+                .header
+                .to_connect_header(topics, &topic_ids, &names, &raw)
+                .map_err(|e| StageError::new(&self.header_name, e))?;
+            check_value_column(&values, n).map_err(|e| StageError::new(&self.header_name, e))?;
+            values
+        };
+        Ok(HeaderColumn {
+            counts,
+            keys,
+            values,
+        })
+    }
+
+    /// Connect headers of a (transformed) batch to the bytes put on the Kafka
+    /// records (Kafka's `WorkerSourceTask.convertHeaderFor`), in one call.
+    pub fn serialize_headers(&mut self, records: &RecordBatch) -> Result<BytesColumn, StageError> {
+        let headers = &records.headers;
+        let n = headers.values.schema_ids.len();
+        if n == 0 {
+            return Ok(batch::empty_bytes());
+        }
+        let (topic_ids, names) = header_owners(&records.topic, &headers.counts, &headers.keys);
+        let bytes = self
+            .header
+            .from_connect_header(&records.topics, &topic_ids, &names, &headers.values)
+            .map_err(|e| StageError::new(&self.header_name, e))?;
+        batch::check_bytes(&bytes, "header", n)
+            .map_err(|e| StageError::new(&self.header_name, CallError::Invalid(e.to_string())))?;
+        Ok(bytes)
     }
 }
 

@@ -211,6 +211,10 @@ impl SourceRunner<'_> {
         }
         let records = self.pipeline.transform(polled).map_err(|e| e.trace())?;
         let (keys, values) = self.pipeline.serialize(&records).map_err(|e| e.trace())?;
+        let header_bytes = self
+            .pipeline
+            .serialize_headers(&records)
+            .map_err(|e| e.trace())?;
         let topics = batch::topic_names(&records);
         self.active_topics.observe(
             self.args.services.topics.as_ref(),
@@ -226,7 +230,7 @@ impl SourceRunner<'_> {
             offsets: offsets.into_iter().collect(),
         });
         let mut header_keys = batch::iter_bytes(&records.headers.keys);
-        let mut header_values = batch::iter_bytes(&records.headers.values);
+        let mut header_values = batch::iter_bytes(&header_bytes);
         for (i, (key, value)) in batch::iter_bytes(&keys)
             .zip(batch::iter_bytes(&values))
             .enumerate()
