@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ferry_sdk::display::to_java_string;
 use ferry_sdk::{
-    Config, ConfigKey, ConfigProblem, Converter, Importance, Plugin, PluginDescriptor, PluginError,
+    Config, ConfigKey, ConfigProblem, Converter, HeaderConverter, Importance, Plugin, PluginDescriptor, PluginError,
     Schema, Value,
 };
 
@@ -112,7 +112,33 @@ impl Converter for StringConverter {
     }
 }
 
-ferry_sdk::export_converter!(StringConverter);
+/// Kafka's `StringConverter` is a `HeaderConverter` too: headers convert as values do.
+impl HeaderConverter for StringConverter {
+    fn open(config: Config) -> Result<Self, PluginError> {
+        <Self as Converter>::open(config, false)
+    }
+
+    fn to_connect_header(
+        &mut self,
+        topic: &str,
+        _header_key: &str,
+        data: Option<&[u8]>,
+    ) -> Result<(Option<Arc<Schema>>, Value), PluginError> {
+        self.to_connect(topic, data)
+    }
+
+    fn from_connect_header(
+        &mut self,
+        topic: &str,
+        _header_key: &str,
+        schema: Option<&Arc<Schema>>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, PluginError> {
+        self.from_connect(topic, schema, value)
+    }
+}
+
+ferry_sdk::export_converter_and_header_converter!(StringConverter);
 
 #[cfg(test)]
 mod tests {
