@@ -749,22 +749,20 @@ pub fn validate(
             Some(key_converter),
             Some(value_converter),
             Some(header_converter),
-        ) => {
-            Some(ResolvedConnector {
-                name,
-                config: ConnectorConfig::new(props.clone()),
-                connector,
-                tasks_max,
-                key_converter,
-                value_converter,
-                header_converter,
-                transforms,
-                limits,
-                topics,
-                topics_regex,
-                raw_props: props.clone(),
-            })
-        }
+        ) => Some(ResolvedConnector {
+            name,
+            config: ConnectorConfig::new(props.clone()),
+            connector,
+            tasks_max,
+            key_converter,
+            value_converter,
+            header_converter,
+            transforms,
+            limits,
+            topics,
+            topics_regex,
+            raw_props: props.clone(),
+        }),
         _ => None,
     };
     Validation {

@@ -569,13 +569,16 @@ impl HeaderConverter {
         values: &types::ValueColumn,
     ) -> Result<types::BytesColumn, CallError> {
         let handle = self.handle;
-        flat(self.inner.call("header-converter.from-connect-header", |b, s| {
-            resource_call(
-                b.ferry_connect_header_converter()
-                    .header_converter()
-                    .call_from_connect_header(s, handle, topics, topic_ids, keys, values),
-            )
-        }))
+        flat(
+            self.inner
+                .call("header-converter.from-connect-header", |b, s| {
+                    resource_call(
+                        b.ferry_connect_header_converter()
+                            .header_converter()
+                            .call_from_connect_header(s, handle, topics, topic_ids, keys, values),
+                    )
+                }),
+        )
     }
 
     /// `toConnectHeader` for every header of a batch.
@@ -587,13 +590,16 @@ impl HeaderConverter {
         data: &types::BytesColumn,
     ) -> Result<types::ValueColumn, CallError> {
         let handle = self.handle;
-        flat(self.inner.call("header-converter.to-connect-header", |b, s| {
-            resource_call(
-                b.ferry_connect_header_converter()
-                    .header_converter()
-                    .call_to_connect_header(s, handle, topics, topic_ids, keys, data),
-            )
-        }))
+        flat(
+            self.inner
+                .call("header-converter.to-connect-header", |b, s| {
+                    resource_call(
+                        b.ferry_connect_header_converter()
+                            .header_converter()
+                            .call_to_connect_header(s, handle, topics, topic_ids, keys, data),
+                    )
+                }),
+        )
     }
 }
 

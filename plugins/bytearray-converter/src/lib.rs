@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use ferry_sdk::{
-    Config, Converter, HeaderConverter, Plugin, PluginDescriptor, PluginError, Schema, SchemaType, Value,
+    Config, Converter, HeaderConverter, Plugin, PluginDescriptor, PluginError, Schema, SchemaType,
+    Value,
 };
 
 /// The converter.

@@ -52,8 +52,8 @@ pub mod numbers;
 use std::sync::Arc;
 
 use ferry_sdk::{
-    Config, ConfigKey, ConfigProblem, Converter, HeaderConverter, Importance, Plugin, PluginDescriptor, PluginError,
-    Schema, Value,
+    Config, ConfigKey, ConfigProblem, Converter, HeaderConverter, Importance, Plugin,
+    PluginDescriptor, PluginError, Schema, Value,
 };
 
 use crate::config::Options;

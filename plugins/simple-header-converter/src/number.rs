@@ -235,23 +235,48 @@ mod tests {
 
     #[test]
     fn unscaled_bytes_round_trip() {
-        for text in ["0", "1", "-1", "127", "128", "-128", "-129", "255", "-12345", "9223372036854775808"] {
+        for text in [
+            "0",
+            "1",
+            "-1",
+            "127",
+            "128",
+            "-128",
+            "-129",
+            "255",
+            "-12345",
+            "9223372036854775808",
+        ] {
             let d = BigDecimal::parse(text).expect("number");
             let back = BigDecimal::from_unscaled(&d.unscaled_bytes(), 0);
             assert_eq!(back, d, "{text}");
         }
-        assert_eq!(BigDecimal::parse("-1").expect("n").unscaled_bytes(), vec![0xff]);
-        assert_eq!(BigDecimal::parse("128").expect("n").unscaled_bytes(), vec![0, 0x80]);
+        assert_eq!(
+            BigDecimal::parse("-1").expect("n").unscaled_bytes(),
+            vec![0xff]
+        );
+        assert_eq!(
+            BigDecimal::parse("128").expect("n").unscaled_bytes(),
+            vec![0, 0x80]
+        );
     }
 
     #[test]
     fn java_to_string() {
         let s = |digits: &str, neg: bool, scale: i64| {
-            BigDecimal { negative: neg, digits: digits.into(), scale }.to_java_string()
+            BigDecimal {
+                negative: neg,
+                digits: digits.into(),
+                scale,
+            }
+            .to_java_string()
         };
         assert_eq!(s("12345", true, 2), "-123.45");
         assert_eq!(s("1", false, 9), "1E-9");
         assert_eq!(s("1", false, 3), "0.001");
-        assert_eq!(s("17976931348623157", false, -293), "1.7976931348623157E+309");
+        assert_eq!(
+            s("17976931348623157", false, -293),
+            "1.7976931348623157E+309"
+        );
     }
 }

@@ -163,8 +163,14 @@ mod tests {
 
     #[test]
     fn parses_and_formats() {
-        assert_eq!(parse("2024-01-02"), Some((Temporal::Date, 1_704_153_600_000)));
-        assert_eq!(parse("2024-02-30"), Some((Temporal::Date, 1_709_251_200_000)));
+        assert_eq!(
+            parse("2024-01-02"),
+            Some((Temporal::Date, 1_704_153_600_000))
+        );
+        assert_eq!(
+            parse("2024-02-30"),
+            Some((Temporal::Date, 1_709_251_200_000))
+        );
         assert_eq!(parse("12:34:56.789Z"), Some((Temporal::Time, 45_296_789)));
         assert_eq!(parse("2024-0x-01"), None);
         assert_eq!(format(1_704_153_600_000), "2024-01-02");

@@ -23,7 +23,10 @@ struct Rejected;
 /// WIT, which needs every child schema: such values come back schemaless.
 pub fn parse_string(text: &str) -> (Option<Arc<Schema>>, Value) {
     if text.is_empty() {
-        return (Some(Arc::new(Schema::string())), Value::String(String::new()));
+        return (
+            Some(Arc::new(Schema::string())),
+            Value::String(String::new()),
+        );
     }
     let mut parser = Parser::new(text);
     match parse(&mut parser, false) {
@@ -301,7 +304,11 @@ fn merge_schemas(previous: Schema, new: &Schema) -> Option<Schema> {
         return Some(if n > p { new.clone() } else { previous });
     }
     if previous.optional == new.optional {
-        return Some(if previous.optional { previous } else { new.clone() });
+        return Some(if previous.optional {
+            previous
+        } else {
+            new.clone()
+        });
     }
     (previous == *new).then_some(previous)
 }
@@ -451,11 +458,14 @@ fn append(out: &mut String, schema: Option<&Schema>, value: &Value, embedded: bo
 
 /// `java.util.Base64.getEncoder()`: standard alphabet, padded.
 fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

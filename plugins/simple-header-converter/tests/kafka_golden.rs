@@ -31,9 +31,9 @@ fn b64_decode(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     for chunk in text.as_bytes().chunks(4) {
         let pad = chunk.iter().filter(|&&c| c == b'=').count();
-        let n = chunk
-            .iter()
-            .fold(0u32, |n, &c| (n << 6) | if c == b'=' { 0 } else { value(c) });
+        let n = chunk.iter().fold(0u32, |n, &c| {
+            (n << 6) | if c == b'=' { 0 } else { value(c) }
+        });
         let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
         out.extend_from_slice(&bytes[..3 - pad]);
     }
@@ -44,7 +44,11 @@ fn b64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             out.push(if i <= chunk.len() {
@@ -163,7 +167,10 @@ fn to_connect_header_matches_kafka() {
                 "schema of {shown:?}"
             );
         } else {
-            assert!(got_schema.is_none(), "{shown:?} should come back schemaless");
+            assert!(
+                got_schema.is_none(),
+                "{shown:?} should come back schemaless"
+            );
         }
         assert_eq!(
             describe_value(got_schema.as_deref(), &got_value),
@@ -215,7 +222,10 @@ fn typed(case: &str) -> (Option<Arc<Schema>>, Value) {
         "map-nested" => (
             Schema::map(Schema::string(), Schema::array(Schema::int64())),
             Value::Map(vec![
-                (s("k1"), Value::Array(vec![Value::Int64(1), Value::Int64(2)])),
+                (
+                    s("k1"),
+                    Value::Array(vec![Value::Int64(1), Value::Int64(2)]),
+                ),
                 (s("k2"), Value::Array(vec![])),
             ]),
         ),

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use ferry_sdk::display::to_java_string;
 use ferry_sdk::{
-    Config, ConfigKey, ConfigProblem, Converter, HeaderConverter, Importance, Plugin, PluginDescriptor, PluginError,
-    Schema, Value,
+    Config, ConfigKey, ConfigProblem, Converter, HeaderConverter, Importance, Plugin,
+    PluginDescriptor, PluginError, Schema, Value,
 };
 
 const ENCODING: &str = "converter.encoding";

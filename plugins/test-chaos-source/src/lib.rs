@@ -31,6 +31,7 @@ const RECORDS_PER_POLL: &str = "records.per.poll";
 const MAX_RECORDS: &str = "max.records";
 const GRANT_FILE: &str = "grant.file";
 const PROBE_PATHS: &str = "probe.paths";
+const HEADERS: &str = "headers";
 /// Set by the connector in each task config.
 const TASK_ID: &str = "chaos.task.id";
 
@@ -76,6 +77,7 @@ impl Plugin for ChaosConnector {
                     .default_value("0")
                     .doc("Number of successful polls before misbehaving."),
             )
+            .config(ConfigKey::boolean(HEADERS).default_value("false").doc("Give every record typed Connect headers: n (int64 record number), flag (boolean), list (array<int32> [1,2]), map (map<string,int32> {a:1}), date (Date 2024-01-02), text (string), none (null)."))
             .config(ConfigKey::int(RECORDS_PER_POLL).default_value("10").doc("Records per successful poll."))
             .config(
                 ConfigKey::long(MAX_RECORDS)
@@ -172,6 +174,40 @@ pub struct ChaosTask {
     emitted: u64,
     polls: u32,
     probes: Vec<String>,
+    headers: bool,
+}
+
+/// The typed headers a record gets with `headers=true`.
+fn typed_headers(record: ConnectRecord, n: u64) -> ConnectRecord {
+    let int32 = || Some(Schema::int32().into_arc());
+    record
+        .with_header(
+            "n",
+            Some(Schema::int64().into_arc()),
+            Value::Int64(n as i64),
+        )
+        .with_header(
+            "flag",
+            Some(Schema::boolean().into_arc()),
+            Value::Boolean(true),
+        )
+        .with_header(
+            "list",
+            Some(Schema::array(Schema::int32()).into_arc()),
+            Value::Array(vec![Value::Int32(1), Value::Int32(2)]),
+        )
+        .with_header(
+            "map",
+            Some(Schema::map(Schema::string(), Schema::int32()).into_arc()),
+            Value::Map(vec![(Value::String("a".into()), Value::Int32(1))]),
+        )
+        .with_header("date", Some(Schema::date().into_arc()), Value::Int32(19724))
+        .with_header(
+            "text",
+            Some(Schema::string().into_arc()),
+            Value::String("hello, world".into()),
+        )
+        .with_header("none", int32(), Value::Null)
 }
 
 impl SourceTask for ChaosTask {
@@ -200,6 +236,7 @@ impl SourceTask for ChaosTask {
             emitted: 0,
             polls: 0,
             probes: config.list(PROBE_PATHS).unwrap_or_default(),
+            headers: config.parse_or(HEADERS, false)?,
         })
     }
 
@@ -234,12 +271,17 @@ impl SourceTask for ChaosTask {
         let records = (0..count)
             .map(|_| {
                 self.n += 1;
-                ConnectRecord::new(
+                let record = ConnectRecord::new(
                     &self.topic,
                     Some(Arc::clone(&self.schema)),
                     Value::String(format!("chaos-{}", self.n)),
                 )
-                .with_source(self.partition.clone(), format!("{{\"n\":{}}}", self.n))
+                .with_source(self.partition.clone(), format!("{{\"n\":{}}}", self.n));
+                if self.headers {
+                    typed_headers(record, self.n)
+                } else {
+                    record
+                }
             })
             .collect();
         self.emitted += count;

@@ -14,8 +14,8 @@ use crate::codec::{self, BytesColumnBuilder};
 use crate::config::Config;
 use crate::error::PluginError;
 use crate::plugin::{
-    Converter, HeaderConverter, Plugin, Predicate, SinkConnector, SinkTask, SourceConnector, SourceTask,
-    TopicPartitionOffset, Transform,
+    Converter, HeaderConverter, Plugin, Predicate, SinkConnector, SinkTask, SourceConnector,
+    SourceTask, TopicPartitionOffset, Transform,
 };
 
 use crate::bindings::converter_part::exports::ferry::connect::converter as wit_converter;
@@ -310,7 +310,8 @@ impl<H: HeaderConverter> wit_header_converter::GuestHeaderConverter for HeaderIn
             let mut out = BytesColumnBuilder::with_capacity(values.len());
             for (i, (schema, value)) in values.iter().enumerate() {
                 let topic = header_topic(&topics, &topic_ids, i)?;
-                let bytes = h.from_connect_header(topic, &header_keys[i], schema.as_ref(), value)?;
+                let bytes =
+                    h.from_connect_header(topic, &header_keys[i], schema.as_ref(), value)?;
                 out.push(bytes.as_deref())?;
             }
             Ok(out.finish())
