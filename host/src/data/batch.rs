@@ -388,6 +388,61 @@ mod tests {
         assert_eq!(joined, b);
     }
 
+    /// Headers are a value column: slicing keeps each record's headers with their
+    /// schema ids, concatenating re-bases them onto the merged schema table.
+    #[test]
+    fn headers_slice_and_concat_with_their_schemas() {
+        let mut b = batch_of(&[Some("a"), Some("b")], "t");
+        b.headers.counts = vec![1, 2];
+        let mut keys = ColumnBuilder::default();
+        let mut values = ColumnBuilder::default();
+        for (k, v) in [
+            ("x", Some(&b"\x01"[..])),
+            ("y", None),
+            ("z", Some(&b"\x02"[..])),
+        ] {
+            keys.push(Some(k.as_bytes()));
+            values.push(v);
+        }
+        b.headers.keys = keys.finish();
+        b.headers.values.values = values.finish();
+        b.headers.values.schema_ids = vec![0, -1, 0];
+        b.headers.values.schemas = b.key.schemas.clone();
+        b.headers
+            .values
+            .schemas
+            .push(crate::plugin::bindings::types::Schema {
+                type_: crate::plugin::bindings::types::SchemaType::Int8,
+                optional: false,
+                name: None,
+                version: None,
+                doc: None,
+                parameters: Vec::new(),
+                default_value: None,
+                children: Vec::new(),
+                field_names: Vec::new(),
+            });
+        check(&b).expect("valid");
+        let right = slice(&b, 1..2);
+        check(&right).expect("right valid");
+        assert_eq!(right.headers.values.schema_ids, vec![-1, 0]);
+        assert_eq!(right.headers.values.values.lengths, vec![-1, 1]);
+        let joined = concat(vec![slice(&b, 0..1), right]);
+        check(&joined).expect("joined valid");
+        assert_eq!(joined.headers.values.schema_ids, vec![0, -1, 1]);
+        assert_eq!(joined.headers.values.schemas.len(), 2);
+
+        let mut bad = b.clone();
+        bad.headers.values.schema_ids[0] = 5;
+        assert!(matches!(
+            check(&bad),
+            Err(BatchError::Index {
+                column: "headers.values",
+                ..
+            })
+        ));
+    }
+
     #[test]
     fn concat_merges_topic_tables() {
         let a = batch_of(&[Some("x")], "one");

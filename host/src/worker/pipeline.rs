@@ -368,3 +368,19 @@ fn apply_stage(stage: &mut Stage, records: RecordBatch) -> Result<RecordBatch, S
     }
     Ok(batch::concat(parts))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_owners_follow_record_counts() {
+        let mut keys = ColumnBuilder::default();
+        for k in ["a", "b", "c"] {
+            keys.push(Some(k.as_bytes()));
+        }
+        let (topic_ids, names) = header_owners(&[1, 0, 1], &[2, 0, 1], &keys.finish());
+        assert_eq!(topic_ids, vec![1, 1, 1]);
+        assert_eq!(names, vec!["a", "b", "c"]);
+    }
+}

@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn passes_bytes_and_rejects_the_rest() {
-        let mut c = ByteArrayConverter::open(Config::new(), false).expect("open");
+        let mut c = <ByteArrayConverter as Converter>::open(Config::new(), false).expect("open");
         let bytes = Value::Bytes(vec![1, 2]);
         assert_eq!(
             c.from_connect("t", None, &bytes).expect("from"),
@@ -114,5 +114,18 @@ mod tests {
         assert_eq!(schema.as_deref(), Some(&Schema::optional_bytes()));
         assert_eq!(value, Value::Bytes(vec![3]));
         assert_eq!(c.to_connect("t", None).expect("to").1, Value::Null);
+    }
+
+    #[test]
+    fn header_bytes_pass_through() {
+        let mut c = <ByteArrayConverter as HeaderConverter>::open(Config::new()).expect("open");
+        let (schema, value) = c.to_connect_header("t", "h", Some(b"42")).expect("to");
+        assert_eq!(schema.as_deref(), Some(&Schema::optional_bytes()));
+        assert_eq!(value, Value::Bytes(b"42".to_vec()));
+        assert_eq!(
+            c.from_connect_header("t", "h", schema.as_ref(), &value)
+                .expect("from"),
+            Some(b"42".to_vec())
+        );
     }
 }

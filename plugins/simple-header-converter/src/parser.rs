@@ -55,7 +55,7 @@ impl Parser {
         self.pos < self.original.len()
     }
 
-    pub fn next(&mut self) -> String {
+    pub fn take_token(&mut self) -> String {
         let token = match self.next_token.take() {
             Some(t) => t,
             None => self.consume_next_token(),
@@ -72,7 +72,7 @@ impl Parser {
                 self.rewind_to(start);
                 return None;
             }
-            self.next();
+            self.take_token();
         }
         Some(self.original[start..self.pos].iter().collect())
     }

@@ -88,7 +88,7 @@ fn parse(parser: &mut Parser, embedded: bool) -> Result<Parsed, Rejected> {
         Some(Err(Rejected)) => parser.rewind_to(start),
         None => {}
     }
-    let token = parser.next();
+    let token = parser.take_token();
     if is_blank(&token) {
         return Ok(string(token));
     }
@@ -97,7 +97,8 @@ fn parse(parser: &mut Parser, embedded: bool) -> Result<Parsed, Rejected> {
 
 fn parse_next_token(parser: &mut Parser, embedded: bool, token: &str) -> Result<Parsed, Rejected> {
     let first = token.chars().next().unwrap_or(' ');
-    let digit = first.is_ascii_digit() || (first.is_numeric() && first.to_digit(10).is_some());
+    // Java's `Character.isDigit` also takes non-ASCII digits; Ferry reads ASCII ones.
+    let digit = first.is_ascii_digit();
     if digit && let Some(temporal) = parse_multiple_tokens_as_temporal(parser, token) {
         return Ok(Some(temporal));
     }
@@ -118,7 +119,7 @@ fn parse_quoted_string(parser: &mut Parser) -> Parsed {
         if parser.can_consume("\"") {
             break;
         }
-        content.push_str(&parser.next());
+        content.push_str(&parser.take_token());
     }
     parse_as_temporal(&content).or_else(|| string(content))
 }

@@ -146,7 +146,7 @@ mod tests {
 
     fn converter(encoding: Option<&str>) -> StringConverter {
         let config: Config = encoding.map(|e| (ENCODING, e)).into_iter().collect();
-        StringConverter::open(config, false).expect("open")
+        <StringConverter as Converter>::open(config, false).expect("open")
     }
 
     #[test]
@@ -180,6 +180,27 @@ mod tests {
         );
         let bad: Config = [(ENCODING, "EBCDIC")].into_iter().collect();
         assert_eq!(StringConverter::validate(&bad).len(), 1);
-        assert!(StringConverter::open(bad, true).is_err());
+        assert!(<StringConverter as Converter>::open(bad, true).is_err());
+    }
+
+    #[test]
+    fn headers_convert_as_values() {
+        let config: Config = [(ENCODING, "ISO-8859-1"), ("converter.type", "header")]
+            .into_iter()
+            .collect();
+        let mut c = <StringConverter as HeaderConverter>::open(config).expect("open");
+        let (schema, value) = c.to_connect_header("t", "h", Some(&[0xe9])).expect("to");
+        assert_eq!(schema.as_deref(), Some(&Schema::optional_string()));
+        assert_eq!(value, Value::from("é"));
+        assert_eq!(
+            c.from_connect_header("t", "h", None, &Value::Int8(42))
+                .expect("from"),
+            Some(b"42".to_vec())
+        );
+        assert_eq!(
+            c.from_connect_header("t", "h", None, &Value::Null)
+                .expect("from"),
+            None
+        );
     }
 }

@@ -312,6 +312,23 @@ mod tests {
     }
 
     #[test]
+    fn renders_headers_with_their_schemas() {
+        let record = consumed(Value::Int32(2), Value::Int64(42))
+            .with_header("n", Some(Schema::int8().into_arc()), Value::Int8(7))
+            .with_header("d", Some(Schema::date().into_arc()), Value::Int32(1))
+            .with_header("raw", None, Value::Null);
+        assert_eq!(
+            line(&record),
+            concat!(
+                r#"{"task":3,"topic":"verifiable","partition":1,"offset":17,"key":2,"seqno":42,"#,
+                r#""headers":[{"key":"n","schema":"int8","value":"7"},"#,
+                r#"{"key":"d","schema":"org.apache.kafka.connect.data.Date","value":"1"},"#,
+                r#"{"key":"raw","schema":null,"value":null}]}"#
+            )
+        );
+    }
+
+    #[test]
     fn renders_other_values_as_strings() {
         assert_eq!(
             line(&consumed(
