@@ -173,7 +173,12 @@ fn list_plugins(dirs: &[PathBuf]) -> anyhow::Result<()> {
         println!(
             "{}\t{}\t{}\t{}",
             plugin.descriptor.name,
-            plugin.kind.as_str(),
+            plugin
+                .kinds()
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
             plugin.descriptor.version,
             plugin.descriptor.aliases.join(",")
         );

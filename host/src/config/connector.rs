@@ -17,6 +17,8 @@ use crate::plugin::{LoadedPlugin, PathGrant, PluginKind, PluginRegistry, Sandbox
 
 /// Kafka's default converter when neither worker nor connector names one.
 pub const DEFAULT_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
+/// Kafka's default header converter (`WorkerConfig.HEADER_CONVERTER_CLASS_DEFAULT`).
+pub const DEFAULT_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
 /// A connector's config as the user wrote it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -108,6 +110,7 @@ pub struct ResolvedConnector {
     pub tasks_max: u32,
     pub key_converter: PluginSpec,
     pub value_converter: PluginSpec,
+    pub header_converter: PluginSpec,
     pub transforms: Vec<TransformSpec>,
     pub limits: SandboxLimits,
     pub topics: Vec<String>,
@@ -351,7 +354,7 @@ const COMMON_KEYS: &[FrameworkKey] = &[
         Importance::Low,
         "Common",
         "Header converter class",
-        "Accepted for compatibility; headers pass through as bytes.",
+        "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka; overrides the worker's header.converter (default SimpleHeaderConverter).",
     ),
     fk(
         "transforms",
@@ -745,6 +748,8 @@ pub fn validate(
     let key_converter = resolve_converter(registry, worker, props, "key.converter", &mut errors);
     let value_converter =
         resolve_converter(registry, worker, props, "value.converter", &mut errors);
+    let header_converter =
+        resolve_converter(registry, worker, props, "header.converter", &mut errors);
 
     // Sink topics.
     let topics = props
@@ -836,22 +841,33 @@ pub fn validate(
         groups,
         configs,
     };
-    let resolved = match (errors.is_empty(), connector, key_converter, value_converter) {
-        (true, Some(connector), Some(key_converter), Some(value_converter)) => {
-            Some(ResolvedConnector {
-                name,
-                config: ConnectorConfig::new(props.clone()),
-                connector,
-                tasks_max,
-                key_converter,
-                value_converter,
-                transforms,
-                limits,
-                topics,
-                topics_regex,
-                raw_props: props.clone(),
-            })
-        }
+    let resolved = match (
+        errors.is_empty(),
+        connector,
+        key_converter,
+        value_converter,
+        header_converter,
+    ) {
+        (
+            true,
+            Some(connector),
+            Some(key_converter),
+            Some(value_converter),
+            Some(header_converter),
+        ) => Some(ResolvedConnector {
+            name,
+            config: ConnectorConfig::new(props.clone()),
+            connector,
+            tasks_max,
+            key_converter,
+            value_converter,
+            header_converter,
+            transforms,
+            limits,
+            topics,
+            topics_regex,
+            raw_props: props.clone(),
+        }),
         _ => None,
     };
     Validation {
@@ -949,7 +965,7 @@ pub fn unknown_class_message(
     let available: Vec<String> = registry
         .all()
         .iter()
-        .filter(|p| kinds.contains(&p.kind))
+        .filter(|p| kinds.iter().any(|&k| p.is(k)))
         .map(|p| p.descriptor.name.clone())
         .collect();
     format!(
@@ -963,6 +979,10 @@ pub fn unknown_class_message(
     )
 }
 
+/// Resolves `key.converter`, `value.converter` or `header.converter`: the
+/// connector's class with its `<key>.*` settings, else the worker's, else Kafka's
+/// default; `converter.type` is set as Kafka's `Plugins.newConverter` /
+/// `newHeaderConverter` set it.
 fn resolve_converter(
     registry: &PluginRegistry,
     worker: &WorkerConfig,
@@ -970,6 +990,12 @@ fn resolve_converter(
     key: &str,
     errors: &mut ConfigErrors,
 ) -> Option<PluginSpec> {
+    let header = key == "header.converter";
+    let default = if header {
+        DEFAULT_HEADER_CONVERTER
+    } else {
+        DEFAULT_CONVERTER
+    };
     let prefix = format!("{key}.");
     let (class, mut config) = match props.get(key).map(|s| s.trim()).filter(|s| !s.is_empty()) {
         Some(class) => (class.to_string(), strip_prefix(props, &prefix)),
@@ -980,19 +1006,18 @@ fn resolve_converter(
             .filter(|s| !s.is_empty())
         {
             Some(class) => (class.to_string(), worker.with_prefix(&prefix)),
-            None => (DEFAULT_CONVERTER.to_string(), worker.with_prefix(&prefix)),
+            None => (default.to_string(), worker.with_prefix(&prefix)),
         },
     };
-    config.insert(
-        "converter.type".into(),
-        if key.starts_with("key") {
-            "key"
-        } else {
-            "value"
-        }
-        .into(),
-    );
-    match registry.find_kind(&class, PluginKind::Converter) {
+    let (kind, converter_type) = if header {
+        (PluginKind::HeaderConverter, "header")
+    } else if key.starts_with("key") {
+        (PluginKind::Converter, "key")
+    } else {
+        (PluginKind::Converter, "value")
+    };
+    config.insert("converter.type".into(), converter_type.into());
+    match registry.find_kind(&class, kind) {
         Some(plugin) => {
             for (k, v) in &config {
                 if let Some(def) = plugin.config_key(k)
@@ -1006,12 +1031,20 @@ fn resolve_converter(
                 config,
             })
         }
+        None if header && registry.find(&class).is_some() => {
+            // Kafka's `Utils.ensureConcreteSubclass` message.
+            errors.add(
+                key,
+                format!("Class class {class} does not implement the HeaderConverter interface"),
+            );
+            None
+        }
         None => {
             errors.add(
                 key,
                 format!(
                     "Invalid value {class} for configuration {key}: {}",
-                    unknown_class_message(registry, &class, &[PluginKind::Converter])
+                    unknown_class_message(registry, &class, &[kind])
                 ),
             );
             None

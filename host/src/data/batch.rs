@@ -52,7 +52,7 @@ pub fn empty_batch() -> RecordBatch {
         headers: HeaderColumn {
             counts: Vec::new(),
             keys: empty_bytes(),
-            values: empty_bytes(),
+            values: empty_values(),
         },
         source_partition: empty_bytes(),
         source_offset: empty_bytes(),
@@ -166,7 +166,7 @@ pub fn check(batch: &RecordBatch) -> Result<(), BatchError> {
     check_values(&batch.value, "value", n)?;
     let headers: u64 = batch.headers.counts.iter().map(|&c| u64::from(c)).sum();
     check_bytes(&batch.headers.keys, "headers.keys", headers as usize)?;
-    check_bytes(&batch.headers.values, "headers.values", headers as usize)?;
+    check_values(&batch.headers.values, "headers.values", headers as usize)?;
     let expected_source = if batch.source_partition.lengths.is_empty() {
         0
     } else {
@@ -277,7 +277,7 @@ pub fn slice(batch: &RecordBatch, range: std::ops::Range<usize>) -> RecordBatch 
         headers: HeaderColumn {
             counts: batch.headers.counts[range.clone()].to_vec(),
             keys: slice_bytes(&batch.headers.keys, header_range.clone()),
-            values: slice_bytes(&batch.headers.values, header_range),
+            values: slice_values(&batch.headers.values, header_range),
         },
         source_partition: slice_bytes(&batch.source_partition, range.clone()),
         source_offset: slice_bytes(&batch.source_offset, range),
@@ -337,7 +337,7 @@ pub fn concat(batches: Vec<RecordBatch>) -> RecordBatch {
         append_values(&mut out.value, &batch.value);
         out.headers.counts.extend_from_slice(&batch.headers.counts);
         append_bytes(&mut out.headers.keys, &batch.headers.keys);
-        append_bytes(&mut out.headers.values, &batch.headers.values);
+        append_values(&mut out.headers.values, &batch.headers.values);
         append_bytes(&mut out.source_partition, &batch.source_partition);
         append_bytes(&mut out.source_offset, &batch.source_offset);
     }
@@ -386,6 +386,61 @@ mod tests {
         let joined = concat(vec![left, right]);
         assert_eq!(values(&joined), values(&b));
         assert_eq!(joined, b);
+    }
+
+    /// Headers are a value column: slicing keeps each record's headers with their
+    /// schema ids, concatenating re-bases them onto the merged schema table.
+    #[test]
+    fn headers_slice_and_concat_with_their_schemas() {
+        let mut b = batch_of(&[Some("a"), Some("b")], "t");
+        b.headers.counts = vec![1, 2];
+        let mut keys = ColumnBuilder::default();
+        let mut values = ColumnBuilder::default();
+        for (k, v) in [
+            ("x", Some(&b"\x01"[..])),
+            ("y", None),
+            ("z", Some(&b"\x02"[..])),
+        ] {
+            keys.push(Some(k.as_bytes()));
+            values.push(v);
+        }
+        b.headers.keys = keys.finish();
+        b.headers.values.values = values.finish();
+        b.headers.values.schema_ids = vec![0, -1, 0];
+        b.headers.values.schemas = b.key.schemas.clone();
+        b.headers
+            .values
+            .schemas
+            .push(crate::plugin::bindings::types::Schema {
+                type_: crate::plugin::bindings::types::SchemaType::Int8,
+                optional: false,
+                name: None,
+                version: None,
+                doc: None,
+                parameters: Vec::new(),
+                default_value: None,
+                children: Vec::new(),
+                field_names: Vec::new(),
+            });
+        check(&b).expect("valid");
+        let right = slice(&b, 1..2);
+        check(&right).expect("right valid");
+        assert_eq!(right.headers.values.schema_ids, vec![-1, 0]);
+        assert_eq!(right.headers.values.values.lengths, vec![-1, 1]);
+        let joined = concat(vec![slice(&b, 0..1), right]);
+        check(&joined).expect("joined valid");
+        assert_eq!(joined.headers.values.schema_ids, vec![0, -1, 1]);
+        assert_eq!(joined.headers.values.schemas.len(), 2);
+
+        let mut bad = b.clone();
+        bad.headers.values.schema_ids[0] = 5;
+        assert!(matches!(
+            check(&bad),
+            Err(BatchError::Index {
+                column: "headers.values",
+                ..
+            })
+        ));
     }
 
     #[test]

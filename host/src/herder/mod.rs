@@ -279,14 +279,18 @@ pub fn plugin_list(services: &WorkerServices, connectors_only: bool) -> Vec<Plug
         .all()
         .iter()
         .filter(|p| !connectors_only || matches!(p.kind, PluginKind::Source | PluginKind::Sink))
-        .map(|p| PluginInfo {
-            class: p.descriptor.name.clone(),
-            kind: p.kind.as_str().to_string(),
-            version: p.descriptor.version.clone(),
-            aliases: p.descriptor.aliases.clone(),
+        // A converter that doubles as a header converter is listed once per kind, as
+        // Kafka lists `StringConverter`.
+        .flat_map(|p| {
+            p.kinds().into_iter().map(|kind| PluginInfo {
+                class: p.descriptor.name.clone(),
+                kind: kind.as_str().to_string(),
+                version: p.descriptor.version.clone(),
+                aliases: p.descriptor.aliases.clone(),
+            })
         })
         .collect();
-    out.sort_by(|a, b| a.class.cmp(&b.class));
+    out.sort_by(|a, b| a.class.cmp(&b.class).then_with(|| a.kind.cmp(&b.kind)));
     out
 }
 

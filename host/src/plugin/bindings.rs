@@ -35,6 +35,20 @@ pub mod converter {
     });
 }
 
+/// Bindings for `world header-converter-plugin`. Also used for components of
+/// `world converter-and-header-converter-plugin`: the bindings only look up the
+/// exports they need.
+pub mod header_converter {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "header-converter-plugin",
+        with: {
+            "ferry:connect/types": super::source::ferry::connect::types,
+            "ferry:connect/host": super::source::ferry::connect::host,
+        },
+    });
+}
+
 /// Bindings for `world transform-plugin`.
 pub mod transform {
     wasmtime::component::bindgen!({

@@ -9,7 +9,9 @@ use wasmtime::component::{Instance, ResourceAny};
 use wasmtime::{Store, Trap};
 use wasmtime_wasi::{WasiCtxView, WasiView};
 
-use super::bindings::{converter, host, predicate, sink, source, transform, types};
+use super::bindings::{
+    converter, header_converter, host, predicate, sink, source, transform, types,
+};
 use super::engine::ticks_for;
 use super::registry::LoadedPlugin;
 use super::sandbox::{self, OutputTail, PathGrant, SandboxLimits, SandboxState};
@@ -566,6 +568,81 @@ impl Converter {
     }
 }
 
+/// A header converter instance (Kafka's `HeaderConverter`).
+pub struct HeaderConverter {
+    inner: Sandboxed<header_converter::HeaderConverterPlugin>,
+    handle: ResourceAny,
+}
+
+impl HeaderConverter {
+    /// Whether a call trapped and the instance must be replaced.
+    pub fn poisoned(&self) -> bool {
+        self.inner.poisoned()
+    }
+
+    pub fn open(
+        plugin: &Arc<LoadedPlugin>,
+        ctx: PluginContext,
+        limits: SandboxLimits,
+        config: &Config,
+    ) -> Result<Self, CallError> {
+        let mut inner = Sandboxed::instantiate(plugin, ctx, &[], limits, |s, i| {
+            header_converter::HeaderConverterPlugin::new(s, i)
+        })?;
+        let handle = flat(inner.call("header-converter.open", |b, s| {
+            resource_call(
+                b.ferry_connect_header_converter()
+                    .header_converter()
+                    .call_open(s, config),
+            )
+        }))?;
+        Ok(Self { inner, handle })
+    }
+
+    /// `fromConnectHeader` for every header of a batch: entry i is header
+    /// `keys[i]` of a record on `topics[topic_ids[i]]`.
+    pub fn from_connect_header(
+        &mut self,
+        topics: &[String],
+        topic_ids: &[u32],
+        keys: &[String],
+        values: &types::ValueColumn,
+    ) -> Result<types::BytesColumn, CallError> {
+        let handle = self.handle;
+        flat(
+            self.inner
+                .call("header-converter.from-connect-header", |b, s| {
+                    resource_call(
+                        b.ferry_connect_header_converter()
+                            .header_converter()
+                            .call_from_connect_header(s, handle, topics, topic_ids, keys, values),
+                    )
+                }),
+        )
+    }
+
+    /// `toConnectHeader` for every header of a batch.
+    pub fn to_connect_header(
+        &mut self,
+        topics: &[String],
+        topic_ids: &[u32],
+        keys: &[String],
+        data: &types::BytesColumn,
+    ) -> Result<types::ValueColumn, CallError> {
+        let handle = self.handle;
+        flat(
+            self.inner
+                .call("header-converter.to-connect-header", |b, s| {
+                    resource_call(
+                        b.ferry_connect_header_converter()
+                            .header_converter()
+                            .call_to_connect_header(s, handle, topics, topic_ids, keys, data),
+                    )
+                }),
+        )
+    }
+}
+
 /// A transform instance.
 pub struct Transform {
     inner: Sandboxed<transform::TransformPlugin>,
@@ -664,6 +741,11 @@ macro_rules! plugin_call {
             }
             PluginKind::Converter => {
                 let b = converter::ConverterPlugin::new($store, $instance)?;
+                let $guest = b.ferry_connect_plugin();
+                $body
+            }
+            PluginKind::HeaderConverter => {
+                let b = header_converter::HeaderConverterPlugin::new($store, $instance)?;
                 let $guest = b.ferry_connect_plugin();
                 $body
             }

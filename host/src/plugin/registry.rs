@@ -16,20 +16,24 @@ use super::instance::{HostState, Introspect};
 
 /// The kind of a plugin, named as Kafka Connect's `/connector-plugins` names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum PluginKind {
     Source,
     Sink,
     Converter,
+    HeaderConverter,
     Transformation,
     Predicate,
 }
 
 impl PluginKind {
-    const ALL: [PluginKind; 5] = [
+    /// In order of precedence: a component exporting both `converter` and
+    /// `header-converter` is a converter that is also a header converter.
+    const ALL: [PluginKind; 6] = [
         PluginKind::Source,
         PluginKind::Sink,
         PluginKind::Converter,
+        PluginKind::HeaderConverter,
         PluginKind::Transformation,
         PluginKind::Predicate,
     ];
@@ -40,6 +44,7 @@ impl PluginKind {
             PluginKind::Source => "ferry:connect/source@",
             PluginKind::Sink => "ferry:connect/sink@",
             PluginKind::Converter => "ferry:connect/converter@",
+            PluginKind::HeaderConverter => "ferry:connect/header-converter@",
             PluginKind::Transformation => "ferry:connect/transform@",
             PluginKind::Predicate => "ferry:connect/predicate@",
         }
@@ -51,6 +56,7 @@ impl PluginKind {
             PluginKind::Source => "source",
             PluginKind::Sink => "sink",
             PluginKind::Converter => "converter",
+            PluginKind::HeaderConverter => "header_converter",
             PluginKind::Transformation => "transformation",
             PluginKind::Predicate => "predicate",
         }
@@ -62,6 +68,10 @@ impl PluginKind {
             (PluginKind::Source, types::PluginKind::Source)
                 | (PluginKind::Sink, types::PluginKind::Sink)
                 | (PluginKind::Converter, types::PluginKind::Converter)
+                | (
+                    PluginKind::HeaderConverter,
+                    types::PluginKind::HeaderConverter
+                )
                 | (
                     PluginKind::Transformation,
                     types::PluginKind::Transformation
@@ -75,6 +85,9 @@ impl PluginKind {
 pub struct LoadedPlugin {
     pub descriptor: types::PluginDescriptor,
     pub kind: PluginKind,
+    /// Whether the component exports `header-converter`: a header converter, or a
+    /// converter that doubles as one (Kafka's `StringConverter` and friends).
+    pub header_converter: bool,
     pub path: PathBuf,
     pub pre: InstancePre<HostState>,
     /// The component imports `transaction-context`: a source connector that can
@@ -93,6 +106,21 @@ impl std::fmt::Debug for LoadedPlugin {
 }
 
 impl LoadedPlugin {
+    /// Whether the plugin can serve as a `kind`: its own kind, or a header converter
+    /// when it also exports that interface.
+    pub fn is(&self, kind: PluginKind) -> bool {
+        self.kind == kind || (kind == PluginKind::HeaderConverter && self.header_converter)
+    }
+
+    /// The kinds the plugin serves as, its own first.
+    pub fn kinds(&self) -> Vec<PluginKind> {
+        let mut kinds = vec![self.kind];
+        if self.header_converter && self.kind != PluginKind::HeaderConverter {
+            kinds.push(PluginKind::HeaderConverter);
+        }
+        kinds
+    }
+
     /// The config key definition for `name`, if the plugin declares it.
     pub fn config_key(&self, name: &str) -> Option<&types::ConfigKey> {
         self.descriptor.config.iter().find(|k| k.name == name)
@@ -107,7 +135,7 @@ pub enum LoadError {
     #[error(transparent)]
     Compile(#[from] super::cache::CacheError),
     #[error(
-        "exports none of ferry:connect/source, sink, converter, transform or predicate (is it built against wit/ferry.wit?)"
+        "exports none of ferry:connect/source, sink, converter, header-converter, transform or predicate (is it built against wit/ferry.wit?)"
     )]
     UnknownKind,
     #[error("imports something the host does not provide: {0:#}")]
@@ -208,7 +236,7 @@ impl PluginRegistry {
 
     /// Finds a plugin of `kind` by name or alias.
     pub fn find_kind(&self, name: &str, kind: PluginKind) -> Option<&Arc<LoadedPlugin>> {
-        self.find(name).filter(|p| p.kind == kind)
+        self.find(name).filter(|p| p.is(kind))
     }
 
     pub fn all(&self) -> &[Arc<LoadedPlugin>] {
@@ -245,7 +273,14 @@ fn load_plugin(
 ) -> Result<LoadedPlugin, LoadError> {
     let bytes = std::fs::read(file).map_err(LoadError::Read)?;
     let component = cache.load(engine, &bytes)?;
-    let kind = exported_kind(engine, &component).ok_or(LoadError::UnknownKind)?;
+    let exports = export_names(engine, &component);
+    let kind = PluginKind::ALL
+        .into_iter()
+        .find(|kind| exports.iter().any(|n| n.starts_with(kind.export())))
+        .ok_or(LoadError::UnknownKind)?;
+    let header_converter = exports
+        .iter()
+        .any(|n| n.starts_with(PluginKind::HeaderConverter.export()));
     let pre = linker
         .instantiate_pre(&component)
         .map_err(LoadError::Link)?;
@@ -265,6 +300,7 @@ fn load_plugin(
     Ok(LoadedPlugin {
         descriptor,
         kind,
+        header_converter,
         path: file.to_path_buf(),
         pre,
         defines_transactions,
@@ -280,13 +316,10 @@ fn imports_transaction_context(engine: &Engine, component: &Component) -> bool {
         .any(|(name, _)| name.starts_with("ferry:connect/transaction-context"))
 }
 
-fn exported_kind(engine: &Engine, component: &Component) -> Option<PluginKind> {
-    let ty = component.component_type();
-    let names: Vec<String> = ty
+fn export_names(engine: &Engine, component: &Component) -> Vec<String> {
+    component
+        .component_type()
         .exports(engine)
         .map(|(name, _)| name.to_string())
-        .collect();
-    PluginKind::ALL
-        .into_iter()
-        .find(|kind| names.iter().any(|n| n.starts_with(kind.export())))
+        .collect()
 }

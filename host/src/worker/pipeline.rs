@@ -1,5 +1,6 @@
 //! The per-task chain of plugin stages between a connector task and Kafka:
-//! transforms (each optionally gated by a predicate) and the key/value converters.
+//! transforms (each optionally gated by a predicate), the key/value converters and
+//! the header converter.
 //! Every plugin call goes through the task's [`Operator`] (retries) and names its
 //! [`Stage`] when it fails; an instance that trapped is replaced before its next call.
 
@@ -10,7 +11,7 @@ use super::errors::{Operator, Stage, StageFailure};
 use crate::config::connector::{PluginSpec, ResolvedConnector};
 use crate::data::batch::{self, ColumnBuilder};
 use crate::plugin::bindings::types::{BytesColumn, HeaderColumn, RecordBatch, ValueColumn};
-use crate::plugin::instance::{Converter, Predicate, Transform};
+use crate::plugin::instance::{Converter, HeaderConverter, Predicate, Transform};
 use crate::plugin::{CallError, LoadedPlugin, PluginContext, SandboxLimits};
 
 /// Records as read from Kafka, being collected.
@@ -157,12 +158,14 @@ impl RawBatch {
     }
 }
 
-/// A source batch ready for the producer: the records and their serialized keys
-/// and values.
+/// A source batch ready for the producer: the records and their serialized keys,
+/// values and header values.
 pub struct Serialized {
     pub records: RecordBatch,
     pub keys: BytesColumn,
     pub values: BytesColumn,
+    /// One entry per header of `records`, in order.
+    pub headers: BytesColumn,
 }
 
 /// An instance that can tell whether it trapped.
@@ -173,6 +176,12 @@ trait Poisonable {
 impl Poisonable for Converter {
     fn poisoned(&self) -> bool {
         Converter::poisoned(self)
+    }
+}
+
+impl Poisonable for HeaderConverter {
+    fn poisoned(&self) -> bool {
+        HeaderConverter::poisoned(self)
     }
 }
 
@@ -244,6 +253,7 @@ struct TransformStage {
 pub struct Pipeline {
     key: Slot<Converter>,
     value: Slot<Converter>,
+    header: Slot<HeaderConverter>,
     stages: Vec<TransformStage>,
 }
 
@@ -305,6 +315,18 @@ impl Pipeline {
     ) -> Result<Self, StageFailure> {
         let key = converter_slot(connector, &connector.key_converter, ctx, limits, true)?;
         let value = converter_slot(connector, &connector.value_converter, ctx, limits, false)?;
+        let header = {
+            let spec = &connector.header_converter;
+            let plugin = spec.plugin.clone();
+            let config = spec.config_list();
+            let open_ctx = ctx.clone();
+            Slot::new(
+                Stage::HeaderConverter,
+                class_name(connector, "header.converter", &plugin),
+                format!("header.converter ({})", plugin.descriptor.name),
+                Box::new(move || HeaderConverter::open(&plugin, open_ctx.clone(), limits, &config)),
+            )?
+        };
         let mut stages = Vec::new();
         for spec in &connector.transforms {
             let label = format!(
@@ -352,7 +374,12 @@ impl Pipeline {
                 predicate,
             });
         }
-        Ok(Self { key, value, stages })
+        Ok(Self {
+            key,
+            value,
+            header,
+            stages,
+        })
     }
 
     /// Applies every transform in order; records a transform drops disappear.
@@ -401,10 +428,12 @@ impl Pipeline {
     ) -> Result<Serialized, StageFailure> {
         let records = self.transform(polled, op)?;
         let (keys, values) = self.serialize(&records, op)?;
+        let headers = self.serialize_headers(&records, op)?;
         Ok(Serialized {
             records,
             keys,
             values,
+            headers,
         })
     }
 
@@ -430,6 +459,7 @@ impl Pipeline {
         check_value_column(&key, n).map_err(|e| self.key.failure(e))?;
         let value = op.stage(|| self.value.call(|c| c.to_connect(&topic_names, &raw.values)))?;
         check_value_column(&value, n).map_err(|e| self.value.failure(e))?;
+        let headers = self.headers_to_connect(raw, op)?;
         let out = RecordBatch {
             topics: raw.topics.clone(),
             topic: raw.topic.clone(),
@@ -438,16 +468,64 @@ impl Pipeline {
             timestamp: raw.timestamp.clone(),
             key,
             value,
-            headers: HeaderColumn {
-                counts: raw.header_counts.clone(),
-                keys: raw.header_keys.clone(),
-                values: raw.header_values.clone(),
-            },
+            headers,
             source_partition: batch::empty_bytes(),
             source_offset: batch::empty_bytes(),
         };
         batch::check(&out).map_err(|e| self.value.failure(CallError::Invalid(e.to_string())))?;
         Ok(out)
+    }
+
+    /// Raw Kafka header bytes to Connect headers (Kafka's
+    /// `WorkerSinkTask.convertHeadersFor`), every header of the batch in one call; a
+    /// batch without headers makes no call.
+    fn headers_to_connect(
+        &mut self,
+        raw: &RawBatch,
+        op: &mut Operator<'_>,
+    ) -> Result<HeaderColumn, StageFailure> {
+        let n = raw.header_values.lengths.len();
+        let values = if n == 0 {
+            batch::empty_values()
+        } else {
+            let (topic_ids, names) =
+                header_owners(&raw.topic, &raw.header_counts, &raw.header_keys);
+            let values = op.stage(|| {
+                self.header.call(|h| {
+                    h.to_connect_header(&raw.topics, &topic_ids, &names, &raw.header_values)
+                })
+            })?;
+            check_value_column(&values, n).map_err(|e| self.header.failure(e))?;
+            values
+        };
+        Ok(HeaderColumn {
+            counts: raw.header_counts.clone(),
+            keys: raw.header_keys.clone(),
+            values,
+        })
+    }
+
+    /// Connect headers of a (transformed) batch to the bytes put on the Kafka
+    /// records (Kafka's `WorkerSourceTask.convertHeaderFor`), in one call.
+    pub fn serialize_headers(
+        &mut self,
+        records: &RecordBatch,
+        op: &mut Operator<'_>,
+    ) -> Result<BytesColumn, StageFailure> {
+        let headers = &records.headers;
+        let n = headers.values.schema_ids.len();
+        if n == 0 {
+            return Ok(batch::empty_bytes());
+        }
+        let (topic_ids, names) = header_owners(&records.topic, &headers.counts, &headers.keys);
+        let bytes = op.stage(|| {
+            self.header.call(|h| {
+                h.from_connect_header(&records.topics, &topic_ids, &names, &headers.values)
+            })
+        })?;
+        batch::check_bytes(&bytes, "header", n)
+            .map_err(|e| self.header.failure(CallError::Invalid(e.to_string())))?;
+        Ok(bytes)
     }
 
     /// A source record as polled, for the dead letter queue: key and value
@@ -476,8 +554,24 @@ impl Pipeline {
         };
         let key = convert(&mut self.key, &one.key);
         let value = convert(&mut self.value, &one.value);
+        let (topic_ids, names) = header_owners(&one.topic, &one.headers.counts, &one.headers.keys);
+        let header_count = one.headers.values.schema_ids.len();
+        let header_bytes = if header_count == 0 {
+            batch::empty_bytes()
+        } else {
+            self.header
+                .call(|h| {
+                    h.from_connect_header(&one.topics, &topic_ids, &names, &one.headers.values)
+                })
+                .ok()
+                .filter(|b| batch::check_bytes(b, "header", header_count).is_ok())
+                .unwrap_or_else(|| {
+                    cbor = true;
+                    one.headers.values.values.clone()
+                })
+        };
         let headers = batch::iter_bytes(&one.headers.keys)
-            .zip(batch::iter_bytes(&one.headers.values))
+            .zip(batch::iter_bytes(&header_bytes))
             .map(|(k, v)| {
                 (
                     String::from_utf8_lossy(k.unwrap_or_default()).into_owned(),
@@ -567,4 +661,34 @@ fn apply_stage(
         start = end;
     }
     Ok(batch::concat(parts))
+}
+
+/// Who each header of a batch belongs to, as the header converter takes it: the
+/// topic index of its record and its key.
+fn header_owners(topic: &[u32], counts: &[u32], keys: &BytesColumn) -> (Vec<u32>, Vec<String>) {
+    let topic_ids = topic
+        .iter()
+        .zip(counts)
+        .flat_map(|(&t, &c)| std::iter::repeat_n(t, c as usize))
+        .collect();
+    let keys = batch::iter_bytes(keys)
+        .map(|k| String::from_utf8_lossy(k.unwrap_or_default()).into_owned())
+        .collect();
+    (topic_ids, keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_owners_follow_record_counts() {
+        let mut keys = ColumnBuilder::default();
+        for k in ["a", "b", "c"] {
+            keys.push(Some(k.as_bytes()));
+        }
+        let (topic_ids, names) = header_owners(&[1, 0, 1], &[2, 0, 1], &keys.finish());
+        assert_eq!(topic_ids, vec![1, 1, 1]);
+        assert_eq!(names, vec!["a", "b", "c"]);
+    }
 }

@@ -604,7 +604,7 @@ fn produce_batch(
         let records = &output.records;
         let topics = batch::topic_names(records);
         let mut header_keys = batch::iter_bytes(&records.headers.keys);
-        let mut header_values = batch::iter_bytes(&records.headers.values);
+        let mut header_values = batch::iter_bytes(&output.headers);
         for (i, (key, value)) in batch::iter_bytes(&output.keys)
             .zip(batch::iter_bytes(&output.values))
             .enumerate()
@@ -733,6 +733,7 @@ mod tests {
             records,
             keys: keys.finish(),
             values: bytes(values),
+            headers: bytes(&[]),
         }
     }
 

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use ferry_sdk::{
-    Config, Converter, Plugin, PluginDescriptor, PluginError, Schema, SchemaType, Value,
+    Config, Converter, HeaderConverter, Plugin, PluginDescriptor, PluginError, Schema, SchemaType,
+    Value,
 };
 
 /// The converter.
@@ -65,7 +66,33 @@ impl Converter for ByteArrayConverter {
     }
 }
 
-ferry_sdk::export_converter!(ByteArrayConverter);
+/// Kafka's `ByteArrayConverter` is a `HeaderConverter` too: headers convert as values do.
+impl HeaderConverter for ByteArrayConverter {
+    fn open(config: Config) -> Result<Self, PluginError> {
+        <Self as Converter>::open(config, false)
+    }
+
+    fn to_connect_header(
+        &mut self,
+        topic: &str,
+        _header_key: &str,
+        data: Option<&[u8]>,
+    ) -> Result<(Option<Arc<Schema>>, Value), PluginError> {
+        self.to_connect(topic, data)
+    }
+
+    fn from_connect_header(
+        &mut self,
+        topic: &str,
+        _header_key: &str,
+        schema: Option<&Arc<Schema>>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, PluginError> {
+        self.from_connect(topic, schema, value)
+    }
+}
+
+ferry_sdk::export_converter_and_header_converter!(ByteArrayConverter);
 
 #[cfg(test)]
 mod tests {
@@ -73,7 +100,7 @@ mod tests {
 
     #[test]
     fn passes_bytes_and_rejects_the_rest() {
-        let mut c = ByteArrayConverter::open(Config::new(), false).expect("open");
+        let mut c = <ByteArrayConverter as Converter>::open(Config::new(), false).expect("open");
         let bytes = Value::Bytes(vec![1, 2]);
         assert_eq!(
             c.from_connect("t", None, &bytes).expect("from"),
@@ -87,5 +114,18 @@ mod tests {
         assert_eq!(schema.as_deref(), Some(&Schema::optional_bytes()));
         assert_eq!(value, Value::Bytes(vec![3]));
         assert_eq!(c.to_connect("t", None).expect("to").1, Value::Null);
+    }
+
+    #[test]
+    fn header_bytes_pass_through() {
+        let mut c = <ByteArrayConverter as HeaderConverter>::open(Config::new()).expect("open");
+        let (schema, value) = c.to_connect_header("t", "h", Some(b"42")).expect("to");
+        assert_eq!(schema.as_deref(), Some(&Schema::optional_bytes()));
+        assert_eq!(value, Value::Bytes(b"42".to_vec()));
+        assert_eq!(
+            c.from_connect_header("t", "h", schema.as_ref(), &value)
+                .expect("from"),
+            Some(b"42".to_vec())
+        );
     }
 }

@@ -52,8 +52,8 @@ pub mod numbers;
 use std::sync::Arc;
 
 use ferry_sdk::{
-    Config, ConfigKey, ConfigProblem, Converter, Importance, Plugin, PluginDescriptor, PluginError,
-    Schema, Value,
+    Config, ConfigKey, ConfigProblem, Converter, HeaderConverter, Importance, Plugin,
+    PluginDescriptor, PluginError, Schema, Value,
 };
 
 use crate::config::Options;
@@ -157,7 +157,38 @@ impl Converter for JsonConverterPlugin {
     }
 }
 
+/// Kafka's `JsonConverter` is a `HeaderConverter` too: headers convert as values do.
+impl HeaderConverter for JsonConverterPlugin {
+    fn open(config: Config) -> Result<Self, PluginError> {
+        // `configure(configs)` with `converter.type=header`: a value-like converter.
+        let options =
+            Options::parse(config.iter(), None).map_err(|e| PluginError::Config(e.to_string()))?;
+        Ok(JsonConverterPlugin {
+            inner: JsonConverter::new(options),
+        })
+    }
+
+    fn to_connect_header(
+        &mut self,
+        topic: &str,
+        _header_key: &str,
+        data: Option<&[u8]>,
+    ) -> Result<(Option<Arc<Schema>>, Value), PluginError> {
+        self.to_connect(topic, data)
+    }
+
+    fn from_connect_header(
+        &mut self,
+        topic: &str,
+        _header_key: &str,
+        schema: Option<&Arc<Schema>>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, PluginError> {
+        self.from_connect(topic, schema, value)
+    }
+}
+
 // The component exports only exist on wasm: their symbol names (`ferry:connect/…`) do
 // not link into a native cdylib, and native builds are for tests.
 #[cfg(target_arch = "wasm32")]
-ferry_sdk::export_converter!(JsonConverterPlugin);
+ferry_sdk::export_converter_and_header_converter!(JsonConverterPlugin);

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use ferry_sdk::{Config, Converter, Plugin, PluginError, Schema, Struct, Value};
+use ferry_sdk::{Config, Converter, HeaderConverter, Plugin, PluginError, Schema, Struct, Value};
 use json_converter::JsonConverterPlugin;
 use json_converter::config::Options;
 use json_converter::convert::{self, ENVELOPE_ERROR, JsonConverter};
@@ -920,7 +920,7 @@ fn plugin_validates_and_opens() {
     assert_eq!(problems[0].key, "schemas.enable");
     assert!(JsonConverterPlugin::validate(&config(&[("schemas.enable", "false")])).is_empty());
 
-    match JsonConverterPlugin::open(config(&[("decimal.format", "hex")]), false) {
+    match <JsonConverterPlugin as Converter>::open(config(&[("decimal.format", "hex")]), false) {
         Err(PluginError::Config(m)) => assert_eq!(
             m,
             "Invalid value hex for configuration decimal.format: String must be one of (case insensitive): BASE64, NUMERIC"
@@ -929,7 +929,8 @@ fn plugin_validates_and_opens() {
     }
 
     let mut plugin =
-        JsonConverterPlugin::open(config(&[("schemas.enable", "false")]), true).unwrap();
+        <JsonConverterPlugin as Converter>::open(config(&[("schemas.enable", "false")]), true)
+            .unwrap();
     assert!(!plugin.converter().options().schemas_enable);
     let schema = Schema::int32().into_arc();
     assert_eq!(
@@ -950,4 +951,36 @@ fn plugin_validates_and_opens() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// As a header converter (Kafka's `configure(configs)` with `converter.type=header`)
+/// it converts header values like record values, schemas envelope included.
+#[test]
+fn header_converter_converts_like_values() {
+    let mut c = <JsonConverterPlugin as HeaderConverter>::open(config(&[
+        ("converter.type", "header"),
+        ("schemas.enable", "false"),
+    ]))
+    .unwrap();
+    let (schema, value) = c.to_connect_header("t", "h", Some(b"[1,2]")).unwrap();
+    assert!(schema.is_none());
+    assert_eq!(value, Value::Array(vec![Value::Int64(1), Value::Int64(2)]));
+    assert_eq!(
+        c.from_connect_header("t", "h", None, &value).unwrap(),
+        Some(b"[1,2]".to_vec())
+    );
+    let mut enveloped =
+        <JsonConverterPlugin as HeaderConverter>::open(config(&[("converter.type", "header")]))
+            .unwrap();
+    assert_eq!(
+        enveloped
+            .from_connect_header(
+                "t",
+                "h",
+                Some(&Schema::int32().into_arc()),
+                &Value::Int32(7)
+            )
+            .unwrap(),
+        Some(br#"{"schema":{"type":"int32","optional":false},"payload":7}"#.to_vec())
+    );
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use ferry_sdk::display::to_java_string;
 use ferry_sdk::{
-    Config, ConfigKey, ConfigProblem, Converter, Importance, Plugin, PluginDescriptor, PluginError,
-    Schema, Value,
+    Config, ConfigKey, ConfigProblem, Converter, HeaderConverter, Importance, Plugin,
+    PluginDescriptor, PluginError, Schema, Value,
 };
 
 const ENCODING: &str = "converter.encoding";
@@ -112,7 +112,33 @@ impl Converter for StringConverter {
     }
 }
 
-ferry_sdk::export_converter!(StringConverter);
+/// Kafka's `StringConverter` is a `HeaderConverter` too: headers convert as values do.
+impl HeaderConverter for StringConverter {
+    fn open(config: Config) -> Result<Self, PluginError> {
+        <Self as Converter>::open(config, false)
+    }
+
+    fn to_connect_header(
+        &mut self,
+        topic: &str,
+        _header_key: &str,
+        data: Option<&[u8]>,
+    ) -> Result<(Option<Arc<Schema>>, Value), PluginError> {
+        self.to_connect(topic, data)
+    }
+
+    fn from_connect_header(
+        &mut self,
+        topic: &str,
+        _header_key: &str,
+        schema: Option<&Arc<Schema>>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, PluginError> {
+        self.from_connect(topic, schema, value)
+    }
+}
+
+ferry_sdk::export_converter_and_header_converter!(StringConverter);
 
 #[cfg(test)]
 mod tests {
@@ -120,7 +146,7 @@ mod tests {
 
     fn converter(encoding: Option<&str>) -> StringConverter {
         let config: Config = encoding.map(|e| (ENCODING, e)).into_iter().collect();
-        StringConverter::open(config, false).expect("open")
+        <StringConverter as Converter>::open(config, false).expect("open")
     }
 
     #[test]
@@ -154,6 +180,27 @@ mod tests {
         );
         let bad: Config = [(ENCODING, "EBCDIC")].into_iter().collect();
         assert_eq!(StringConverter::validate(&bad).len(), 1);
-        assert!(StringConverter::open(bad, true).is_err());
+        assert!(<StringConverter as Converter>::open(bad, true).is_err());
+    }
+
+    #[test]
+    fn headers_convert_as_values() {
+        let config: Config = [(ENCODING, "ISO-8859-1"), ("converter.type", "header")]
+            .into_iter()
+            .collect();
+        let mut c = <StringConverter as HeaderConverter>::open(config).expect("open");
+        let (schema, value) = c.to_connect_header("t", "h", Some(&[0xe9])).expect("to");
+        assert_eq!(schema.as_deref(), Some(&Schema::optional_string()));
+        assert_eq!(value, Value::from("é"));
+        assert_eq!(
+            c.from_connect_header("t", "h", None, &Value::Int8(42))
+                .expect("from"),
+            Some(b"42".to_vec())
+        );
+        assert_eq!(
+            c.from_connect_header("t", "h", None, &Value::Null)
+                .expect("from"),
+            None
+        );
     }
 }

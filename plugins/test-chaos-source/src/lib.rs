@@ -47,6 +47,7 @@ const FAIL_INSTANCES: &str = "fail.instances";
 const PROBE_PATHS: &str = "probe.paths";
 const COMMIT_EVERY: &str = "transaction.commit.every";
 const ABORT_POLL: &str = "transaction.abort.poll";
+const HEADERS: &str = "headers";
 /// Set by the connector in each task config.
 const TASK_ID: &str = "chaos.task.id";
 
@@ -92,6 +93,7 @@ impl Plugin for ChaosConnector {
                     .default_value("0")
                     .doc("Number of successful polls before misbehaving."),
             )
+            .config(ConfigKey::boolean(HEADERS).default_value("false").doc("Give every record typed Connect headers: n (int64 record number), flag (boolean), list (array<int32> [1,2]), map (map<string,int32> {a:1}), date (Date 2024-01-02), text (string), none (null)."))
             .config(ConfigKey::int(RECORDS_PER_POLL).default_value("10").doc("Records per successful poll."))
             .config(
                 ConfigKey::long(MAX_RECORDS)
@@ -219,6 +221,40 @@ pub struct ChaosTask {
     abort_poll: u32,
     /// Non-empty polls so far, for the transaction requests.
     batches: u32,
+    headers: bool,
+}
+
+/// The typed headers a record gets with `headers=true`.
+fn typed_headers(record: ConnectRecord, n: u64) -> ConnectRecord {
+    let int32 = || Some(Schema::int32().into_arc());
+    record
+        .with_header(
+            "n",
+            Some(Schema::int64().into_arc()),
+            Value::Int64(n as i64),
+        )
+        .with_header(
+            "flag",
+            Some(Schema::boolean().into_arc()),
+            Value::Boolean(true),
+        )
+        .with_header(
+            "list",
+            Some(Schema::array(Schema::int32()).into_arc()),
+            Value::Array(vec![Value::Int32(1), Value::Int32(2)]),
+        )
+        .with_header(
+            "map",
+            Some(Schema::map(Schema::string(), Schema::int32()).into_arc()),
+            Value::Map(vec![(Value::String("a".into()), Value::Int32(1))]),
+        )
+        .with_header("date", Some(Schema::date().into_arc()), Value::Int32(19724))
+        .with_header(
+            "text",
+            Some(Schema::string().into_arc()),
+            Value::String("hello, world".into()),
+        )
+        .with_header("none", int32(), Value::Null)
 }
 
 impl SourceTask for ChaosTask {
@@ -258,6 +294,7 @@ impl SourceTask for ChaosTask {
             commit_every: config.parse_or(COMMIT_EVERY, 0)?,
             abort_poll: config.parse_or(ABORT_POLL, 0)?,
             batches: 0,
+            headers: config.parse_or(HEADERS, false)?,
         })
     }
 
@@ -296,12 +333,17 @@ impl SourceTask for ChaosTask {
                     0 => &self.topic,
                     len => &self.topics[(self.n as usize - 1) % len],
                 };
-                ConnectRecord::new(
+                let record = ConnectRecord::new(
                     topic,
                     Some(Arc::clone(&self.schema)),
                     Value::String(format!("chaos-{}", self.n)),
                 )
-                .with_source(self.partition.clone(), format!("{{\"n\":{}}}", self.n))
+                .with_source(self.partition.clone(), format!("{{\"n\":{}}}", self.n));
+                if self.headers {
+                    typed_headers(record, self.n)
+                } else {
+                    record
+                }
             })
             .collect();
         self.emitted += count;

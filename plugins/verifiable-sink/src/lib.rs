@@ -214,7 +214,8 @@ fn push_optional_number(out: &mut String, n: Option<i64>) {
 
 /// One record as a JSON line (without the newline), fields in this order:
 /// `{"task":T,"topic":"..","partition":P,"offset":O,"key":K,"seqno":N}`, where a
-/// non-integer value replaces `"seqno":N` by `"value":".."`.
+/// non-integer value replaces `"seqno":N` by `"value":".."`; a record with headers
+/// ends with `"headers":[..]` (see [`render_headers`]).
 fn render_line(out: &mut String, task: i32, record: &ConnectRecord) {
     out.push_str("{\"task\":");
     out.push_str(&task.to_string());
@@ -241,7 +242,36 @@ fn render_line(out: &mut String, task: i32, record: &ConnectRecord) {
             push_json_string(out, &string_form(record.value_schema.as_deref(), value));
         }
     }
+    if !record.headers.is_empty() {
+        render_headers(out, record);
+    }
     out.push('}');
+}
+
+/// `,"headers":[{"key":"k","schema":"int8","value":"42"},…]`: each Connect header
+/// as the header converter made it; `schema` is the logical name, else the type
+/// name (`null` when schemaless); `value` the Java string form, `null` for null.
+fn render_headers(out: &mut String, record: &ConnectRecord) {
+    out.push_str(",\"headers\":[");
+    for (i, h) in record.headers.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"key\":");
+        push_json_string(out, &h.key);
+        out.push_str(",\"schema\":");
+        match h.schema.as_deref() {
+            Some(s) => push_json_string(out, s.name.as_deref().unwrap_or(s.kind.name())),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"value\":");
+        match &h.value {
+            Value::Null => out.push_str("null"),
+            v => push_json_string(out, &string_form(h.schema.as_deref(), v)),
+        }
+        out.push('}');
+    }
+    out.push(']');
 }
 
 ferry_sdk::export_sink!(VerifiableSinkConnector, VerifiableSinkTask);
@@ -278,6 +308,23 @@ mod tests {
         assert_eq!(
             line(&consumed(Value::Null, Value::Null)),
             r#"{"task":3,"topic":"verifiable","partition":1,"offset":17,"key":null,"seqno":null}"#
+        );
+    }
+
+    #[test]
+    fn renders_headers_with_their_schemas() {
+        let record = consumed(Value::Int32(2), Value::Int64(42))
+            .with_header("n", Some(Schema::int8().into_arc()), Value::Int8(7))
+            .with_header("d", Some(Schema::date().into_arc()), Value::Int32(1))
+            .with_header("raw", None, Value::Null);
+        assert_eq!(
+            line(&record),
+            concat!(
+                r#"{"task":3,"topic":"verifiable","partition":1,"offset":17,"key":2,"seqno":42,"#,
+                r#""headers":[{"key":"n","schema":"int8","value":"7"},"#,
+                r#"{"key":"d","schema":"org.apache.kafka.connect.data.Date","value":"1"},"#,
+                r#"{"key":"raw","schema":null,"value":null}]}"#
+            )
         );
     }
 

@@ -33,7 +33,7 @@ from .data import (BOOLEAN_SCHEMA, BYTES_SCHEMA, FLOAT32_SCHEMA, FLOAT64_SCHEMA,
                    Struct, Time, Timestamp, decode_value, encode_value)
 from .plugin import (Config, ConfigError, ConfigKey, ConfigProblem, ConfigType, Converter,
                      Descriptor, FatalError, Importance, PathAccess, Plugin, PluginError,
-                     PluginKind, Predicate, RetriableError, Transform)
+                     PluginKind, Predicate, RetriableError, Transform, HeaderConverter)
 from .record import ConnectRecord, Header, SchemaAndValue
 from . import host
 
@@ -51,10 +51,11 @@ __all__ = [
     # records
     "ConnectRecord", "Header", "SchemaAndValue",
     # plugins
-    "Plugin", "Transform", "Predicate", "Converter", "Descriptor", "ConfigKey",
+    "Plugin", "Transform", "Predicate", "Converter", "HeaderConverter", "Descriptor", "ConfigKey",
     "ConfigType", "Importance", "PathAccess", "PluginKind", "Config", "ConfigProblem",
     "PluginError", "RetriableError", "FatalError", "ConfigError",
-    "export_transform", "export_predicate", "export_converter", "host",
+    "export_transform", "export_predicate", "export_converter", "export_header_converter",
+    "host",
     # columnar codec
     "decode_batch", "encode_batch", "decode_value_column", "encode_value_column",
     "decode_bytes_column", "encode_bytes_column", "decode_schemas",
@@ -90,4 +91,13 @@ def export_converter(cls):
     if not _in_component():
         return None, None
     from .guest import export_converter as f
+    return f(cls)
+
+
+def export_header_converter(cls):
+    """As `export_transform`, for a `HeaderConverter` (world
+    `header-converter-plugin`): `Plugin, HeaderConverter = export_header_converter(C)`."""
+    if not _in_component():
+        return None, None
+    from .guest import export_header_converter as f
     return f(cls)

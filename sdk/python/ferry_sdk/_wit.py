@@ -133,7 +133,7 @@ class ValueColumn:
 class HeaderColumn:
     counts: List[int]
     keys: BytesColumn
-    values: BytesColumn
+    values: ValueColumn
 
 
 @dataclass

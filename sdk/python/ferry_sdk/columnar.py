@@ -307,7 +307,7 @@ def decode_batch(batch):
         raise DataError("record batch: headers.counts has %d entries for %d records"
                         % (len(h.counts), n))
     hkeys = decode_bytes_column(h.keys)
-    hvals = decode_bytes_column(h.values, len(hkeys))
+    hschemas, hvals = _decode_values(h.values, len(hkeys))
     if sum(h.counts) != len(hkeys):
         raise DataError("header counts add up to %d but there are %d headers"
                         % (sum(h.counts), len(hkeys)))
@@ -328,7 +328,7 @@ def decode_batch(batch):
             k = hkeys[j]
             if k is None:
                 raise DataError("record %d: null header key" % i)
-            headers.append(Header(k.decode("utf-8"), hvals[j]))
+            headers.append(Header(k.decode("utf-8"), hvals[j], hschemas[j]))
         hpos += c
         p = batch.partition[i]
         off = batch.kafka_offset[i]
@@ -362,6 +362,7 @@ def encode_batch(records, types=None):
     counts = []
     hkeys = []
     hvals = []
+    hschemas = []
     sps = []
     sos = []
     any_source = False
@@ -380,9 +381,10 @@ def encode_batch(records, types=None):
         kafka_offset.append(-1 if r.kafka_offset is None else r.kafka_offset)
         timestamp.append(-1 if r.timestamp is None else r.timestamp)
         counts.append(len(r.headers))
-        for hk, hv in r.headers:
-            hkeys.append(hk.encode("utf-8"))
-            hvals.append(hv)
+        for h in r.headers:
+            hkeys.append(h[0].encode("utf-8"))
+            hvals.append(h[1])
+            hschemas.append(h[2] if len(h) > 2 else None)
         sp, so = r._source_json()
         if sp is not None or so is not None:
             any_source = True
@@ -400,7 +402,7 @@ def encode_batch(records, types=None):
         value=_encode_values(T, [r.value_schema for r in records],
                              [r.value for r in records]),
         headers=T.HeaderColumn(counts=counts, keys=encode_bytes_column(hkeys, T),
-                               values=encode_bytes_column(hvals, T)),
+                               values=_encode_values(T, hschemas, hvals)),
         source_partition=encode_bytes_column(sps, T),
         source_offset=encode_bytes_column(sos, T),
     )

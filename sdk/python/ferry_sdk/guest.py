@@ -8,7 +8,8 @@ the names componentize-py looks for:
     Plugin, Transform = ferry_sdk.export_transform(MyTransform)
 
 The exported resource itself lives in a top-level module named after the WIT
-interface (`transform`, `predicate`, `converter`), shipped in `sdk/python/glue/`.
+interface (`transform`, `predicate`, `converter`, `header_converter`), shipped in
+`sdk/python/glue/`.
 """
 
 import traceback as _traceback
@@ -113,6 +114,12 @@ def export_converter(cls):
     return _export(cls, _p.Converter, "Converter")
 
 
+def export_header_converter(cls):
+    """As `export_transform`, for a `ferry_sdk.HeaderConverter`: returns
+    `(Plugin, HeaderConverter)`."""
+    return _export(cls, _p.HeaderConverter, "HeaderConverter")
+
+
 # --------------------------------------------------------------------------- resource bodies
 # Called by the glue modules' resource classes; every exception becomes an Err.
 
@@ -167,6 +174,45 @@ def converter_to_connect(impl, topics, data):
         out = list(impl.to_connect_batch(list(topics), datas))
         if len(out) != len(datas):
             raise _p.FatalError("to_connect_batch returned %d results for %d values"
+                                % (len(out), len(datas)))
+        return _col.encode_value_column([sv[0] for sv in out], [sv[1] for sv in out], _t)
+    except Exception as e:
+        raise to_err(e)
+
+
+def _header_topics(topics, topic_ids, n):
+    if len(topic_ids) != n:
+        raise _p.FatalError("%d topic ids for %d headers" % (len(topic_ids), n))
+    try:
+        return [topics[i] for i in topic_ids]
+    except IndexError:
+        raise _p.FatalError("header topic id out of range")
+
+
+def header_converter_from_connect(impl, topics, topic_ids, header_keys, values):
+    try:
+        schemas, vals = _col.decode_value_column(values)
+        per_header = _header_topics(topics, topic_ids, len(vals))
+        if len(header_keys) != len(vals):
+            raise _p.FatalError("%d keys for %d headers" % (len(header_keys), len(vals)))
+        out = list(impl.from_connect_header_batch(per_header, list(header_keys), schemas, vals))
+        if len(out) != len(vals):
+            raise _p.FatalError("from_connect_header_batch returned %d results for %d headers"
+                                % (len(out), len(vals)))
+        return _col.encode_bytes_column(out, _t)
+    except Exception as e:
+        raise to_err(e)
+
+
+def header_converter_to_connect(impl, topics, topic_ids, header_keys, data):
+    try:
+        datas = _col.decode_bytes_column(data)
+        per_header = _header_topics(topics, topic_ids, len(datas))
+        if len(header_keys) != len(datas):
+            raise _p.FatalError("%d keys for %d headers" % (len(header_keys), len(datas)))
+        out = list(impl.to_connect_header_batch(per_header, list(header_keys), datas))
+        if len(out) != len(datas):
+            raise _p.FatalError("to_connect_header_batch returned %d results for %d headers"
                                 % (len(out), len(datas)))
         return _col.encode_value_column([sv[0] for sv in out], [sv[1] for sv in out], _t)
     except Exception as e:

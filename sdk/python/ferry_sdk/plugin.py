@@ -12,6 +12,7 @@ __all__ = [
     "PluginError", "RetriableError", "FatalError", "ConfigError",
     "PluginKind", "ConfigType", "Importance", "PathAccess", "ConfigKey", "Descriptor",
     "Config", "ConfigProblem", "Plugin", "Transform", "Predicate", "Converter",
+    "HeaderConverter",
 ]
 
 
@@ -288,6 +289,34 @@ class Converter(Plugin):
             sv = self.to_connect(t, d)
             out.append(SchemaAndValue(None, None) if sv is None else SchemaAndValue(*sv))
         return out
+
+
+class HeaderConverter(Plugin):
+    """A header converter (Kafka's `HeaderConverter`), selected by `header.converter`.
+    Its config arrives with the prefix stripped and `converter.type=header`.
+    Override `to_connect_header(topic, header_key, data) -> SchemaAndValue` (or a
+    `(schema, value)` pair; None means a null value without schema) and
+    `from_connect_header(topic, header_key, schema, value) -> bytes | None`, or their
+    `_batch` forms, which get every header of a record batch at once."""
+
+    KIND = PluginKind.HEADER_CONVERTER
+
+    def to_connect_header(self, topic, header_key, data):
+        raise NotImplementedError("%s must define to_connect_header()" % type(self).__name__)
+
+    def from_connect_header(self, topic, header_key, schema, value):
+        raise NotImplementedError("%s must define from_connect_header()" % type(self).__name__)
+
+    def to_connect_header_batch(self, topics, header_keys, datas):
+        out = []
+        for t, k, d in zip(topics, header_keys, datas):
+            sv = self.to_connect_header(t, k, d)
+            out.append(SchemaAndValue(None, None) if sv is None else SchemaAndValue(*sv))
+        return out
+
+    def from_connect_header_batch(self, topics, header_keys, schemas, values):
+        return [self.from_connect_header(t, k, s, v)
+                for t, k, s, v in zip(topics, header_keys, schemas, values)]
 
 
 # --------------------------------------------------------------------------- lifecycle

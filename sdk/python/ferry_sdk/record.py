@@ -7,10 +7,16 @@ __all__ = ["ConnectRecord", "Header", "SchemaAndValue"]
 
 
 class Header(NamedTuple):
-    """A record header: UTF-8 key and raw value bytes (None for a null value)."""
+    """A Connect header (Kafka's `Header`): a UTF-8 key and a Connect value with its
+    schema (None when schemaless). The host's header converter (`header.converter`,
+    SimpleHeaderConverter by default) makes them from the Kafka header bytes before a
+    sink or transform sees them, and turns them back into bytes after a source's
+    transforms; a plain `bytes` value with no schema passes through the
+    ByteArrayConverter unchanged."""
 
     key: str
-    value: Optional[bytes]
+    value: object
+    schema: object = None
 
 
 class SchemaAndValue(NamedTuple):

@@ -10,6 +10,7 @@ from .plugin import open_instance as _open, validate_config as _validate
 from .record import SchemaAndValue
 
 __all__ = ["describe", "validate", "open_plugin", "run_transform", "run_predicate",
+           "run_header_converter_to_connect", "run_header_converter_from_connect",
            "run_converter_from_connect", "run_converter_to_connect", "roundtrip"]
 
 
@@ -61,6 +62,29 @@ def run_converter_from_connect(cls_or_instance, topics, schemas, values, config=
     col = _col.encode_value_column(schemas, values, _wit)
     s, v = _col.decode_value_column(col)
     out = inst.from_connect_batch(list(topics), s, v)
+    return _col.decode_bytes_column(_col.encode_bytes_column(out, _wit))
+
+
+def run_header_converter_to_connect(cls_or_instance, topics, header_keys, datas,
+                                    config=None):
+    """`to_connect_header_batch` through the columnar codec, as the host calls it."""
+    inst = cls_or_instance if not isinstance(cls_or_instance, type) \
+        else open_plugin(cls_or_instance, config)
+    datas = _col.decode_bytes_column(_col.encode_bytes_column(datas, _wit))
+    out = list(inst.to_connect_header_batch(list(topics), list(header_keys), datas))
+    s, v = _col.decode_value_column(
+        _col.encode_value_column([x[0] for x in out], [x[1] for x in out], _wit))
+    return [SchemaAndValue(a, b) for a, b in zip(s, v)]
+
+
+def run_header_converter_from_connect(cls_or_instance, topics, header_keys, schemas, values,
+                                      config=None):
+    """`from_connect_header_batch` through the columnar codec, as the host calls it."""
+    inst = cls_or_instance if not isinstance(cls_or_instance, type) \
+        else open_plugin(cls_or_instance, config)
+    col = _col.encode_value_column(schemas, values, _wit)
+    s, v = _col.decode_value_column(col)
+    out = inst.from_connect_header_batch(list(topics), list(header_keys), s, v)
     return _col.decode_bytes_column(_col.encode_bytes_column(out, _wit))
 
 

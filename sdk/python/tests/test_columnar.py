@@ -51,7 +51,8 @@ def sample_records():
     return [
         ConnectRecord("orders", 0, f.STRING_SCHEMA, "k0", schema, nested_value(schema, 0),
                       timestamp=1700000000000,
-                      headers=[Header("h1", b"v1"), Header("h2", None), Header("\u00fc", b"")],
+                      headers=[Header("h1", b"v1"), Header("h2", None), Header("\u00fc", b""),
+                               Header("typed", 42, f.INT32_SCHEMA)],
                       kafka_offset=42),
         ConnectRecord("orders", 1, None, None, schema, nested_value(schema, 1)),
         ConnectRecord("other", None, None, {"json": [1, 2.5, "x", None, True, {"n": {}}]},
@@ -82,9 +83,12 @@ def test_batch_layout():
     assert b.partition == [0, 1, -1, 2, 3]
     assert b.kafka_offset == [42, -1, -1, -1, -1]
     assert b.timestamp == [1700000000000, -1, -1, -1, -1]
-    assert b.headers.counts == [3, 0, 0, 0, 1]
-    assert decode_bytes_column(b.headers.keys) == [b"h1", b"h2", "\u00fc".encode(), b"only"]
-    assert b.headers.values.lengths == [2, -1, 0, 1]
+    assert b.headers.counts == [4, 0, 0, 0, 1]
+    assert decode_bytes_column(b.headers.keys) == [b"h1", b"h2", "\u00fc".encode(), b"typed",
+                                                   b"only"]
+    # Header values are a value column: CBOR values, schemas interned (-1 = none).
+    assert b.headers.values.values.lengths[1] == -1
+    assert b.headers.values.schema_ids[:3] == [-1, -1, -1] and b.headers.values.schema_ids[3] >= 0
     # Sink-style records: empty source columns.
     assert b.source_partition.lengths == [] and b.source_offset.lengths == []
     # Key column: string schema interned once, nulls are -1.

@@ -6,7 +6,8 @@
 //! for everyone) and one `<kind>_part` per plugin kind (exports only that kind's
 //! interface, sharing the types through `with`). An `export_*!` macro emits the
 //! plugin part and its kind's part into the plugin crate; wit-component merges their
-//! component-type sections into exactly the kind's world. Generating the full worlds
+//! component-type sections into exactly the kind's world (a converter that doubles as a
+//! header converter emits both parts: `converter-and-header-converter-plugin`). Generating the full worlds
 //! instead would define the `plugin` interface's export macro five times.
 //!
 //! Plugin authors do not use this module directly.
@@ -113,6 +114,28 @@ pub mod converter_part {
         pub_export_macro: true,
         export_macro_name: "export_converter_part",
         default_bindings_module: "ferry_sdk::bindings::converter_part",
+        with: {
+            "ferry:connect/types@0.1.0": crate::bindings::types,
+            "ferry:connect/host@0.1.0": crate::bindings::host,
+        },
+    });
+}
+
+/// Imports `host`, exports `ferry:connect/header-converter`.
+pub mod header_converter_part {
+    wit_bindgen::generate!({
+        inline: "
+            package ferry:sdk@0.1.0;
+            world header-converter-part {
+                import ferry:connect/host@0.1.0;
+                export ferry:connect/header-converter@0.1.0;
+            }
+        ",
+        path: "../../wit",
+        world: "ferry:sdk/header-converter-part",
+        pub_export_macro: true,
+        export_macro_name: "export_header_converter_part",
+        default_bindings_module: "ferry_sdk::bindings::header_converter_part",
         with: {
             "ferry:connect/types@0.1.0": crate::bindings::types,
             "ferry:connect/host@0.1.0": crate::bindings::host,

@@ -156,12 +156,33 @@ pub struct ConnectRecord {
     pub key: Value,
     pub value_schema: Option<Arc<Schema>>,
     pub value: Value,
-    /// Header keys with raw header bytes (`None` = null header value).
-    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    /// Connect headers, in order. On the sink side the host's header converter
+    /// made them from the Kafka header bytes; on the source side it turns them into
+    /// bytes after the transforms.
+    pub headers: Vec<Header>,
     /// Source records: the source partition as a JSON object, e.g. `{"filename":"/in"}`.
     pub source_partition: Option<String>,
     /// Source records: the position after this record, as JSON, e.g. `{"position":42}`.
     pub source_offset: Option<String>,
+}
+
+/// One Connect header (Kafka's `Header`): a key and a value with its schema, if
+/// known. A null header value is `Value::Null`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Header {
+    pub key: String,
+    pub schema: Option<Arc<Schema>>,
+    pub value: Value,
+}
+
+impl Header {
+    pub fn new(key: impl Into<String>, schema: Option<Arc<Schema>>, value: Value) -> Self {
+        Header {
+            key: key.into(),
+            schema,
+            value,
+        }
+    }
 }
 
 /// An optional schema with a value (Kafka's `SchemaAndValue`).
@@ -673,14 +694,19 @@ impl ConnectRecord {
         self
     }
 
-    /// Append a header.
-    pub fn with_header(mut self, key: impl Into<String>, value: Option<Vec<u8>>) -> Self {
-        self.headers.push((key.into(), value));
+    /// Append a header (Kafka's `Headers.add(key, value, schema)`).
+    pub fn with_header(
+        mut self,
+        key: impl Into<String>,
+        schema: Option<Arc<Schema>>,
+        value: Value,
+    ) -> Self {
+        self.headers.push(Header::new(key, schema, value));
         self
     }
 
-    /// The first header named `key`.
-    pub fn header(&self, key: &str) -> Option<&Option<Vec<u8>>> {
-        self.headers.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    /// The last header named `key` (Kafka's `Headers.lastWithName`).
+    pub fn header(&self, key: &str) -> Option<&Header> {
+        self.headers.iter().rev().find(|h| h.key == key)
     }
 }

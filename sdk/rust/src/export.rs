@@ -14,11 +14,12 @@ use crate::codec::{self, BytesColumnBuilder};
 use crate::config::Config;
 use crate::error::PluginError;
 use crate::plugin::{
-    Converter, Plugin, Predicate, SinkConnector, SinkTask, SourceConnector, SourceTask,
-    TopicPartitionOffset, Transform,
+    Converter, HeaderConverter, Plugin, Predicate, SinkConnector, SinkTask, SourceConnector,
+    SourceTask, TopicPartitionOffset, Transform,
 };
 
 use crate::bindings::converter_part::exports::ferry::connect::converter as wit_converter;
+use crate::bindings::header_converter_part::exports::ferry::connect::header_converter as wit_header_converter;
 use crate::bindings::predicate_part::exports::ferry::connect::predicate as wit_predicate;
 use crate::bindings::sink_part::exports::ferry::connect::sink as wit_sink;
 use crate::bindings::source_part::exports::ferry::connect::source as wit_source;
@@ -242,6 +243,106 @@ impl<C: Converter> wit_converter::GuestConverter for Instance<C> {
     }
 }
 
+/// The export type of a header converter plugin (see
+/// [`crate::export_header_converter!`]).
+pub struct HeaderConverterExport<H>(PhantomData<H>);
+plugin_guest!(HeaderConverterExport<H>, H);
+
+impl<H: HeaderConverter> wit_header_converter::Guest for HeaderConverterExport<H> {
+    type HeaderConverter = HeaderInstance<H>;
+}
+
+/// The export type of a converter that is a header converter too (see
+/// [`crate::export_converter_and_header_converter!`]).
+pub struct ConverterAndHeaderConverterExport<C>(PhantomData<C>);
+plugin_guest!(ConverterAndHeaderConverterExport<C>, C);
+
+impl<C: Converter> wit_converter::Guest for ConverterAndHeaderConverterExport<C> {
+    type Converter = Instance<C>;
+}
+
+impl<C: HeaderConverter> wit_header_converter::Guest for ConverterAndHeaderConverterExport<C> {
+    type HeaderConverter = HeaderInstance<C>;
+}
+
+/// A header converter instance inside its exported resource (a type of its own, so
+/// one plugin type can back both the converter and the header-converter resource).
+pub struct HeaderInstance<T>(Instance<T>);
+
+/// Header i's topic, from the per-header topic ids.
+fn header_topic<'a>(topics: &'a [String], ids: &[u32], i: usize) -> Result<&'a str, PluginError> {
+    ids.get(i)
+        .and_then(|&t| topics.get(t as usize))
+        .map(String::as_str)
+        .ok_or_else(|| PluginError::Fatal(format!("header {i} has no valid topic id")))
+}
+
+fn check_header_keys(keys: &[String], ids: &[u32], n: usize) -> Result<(), PluginError> {
+    if keys.len() == n && ids.len() == n {
+        Ok(())
+    } else {
+        Err(PluginError::Fatal(format!(
+            "header converter got {} keys and {} topic ids for {n} headers",
+            keys.len(),
+            ids.len()
+        )))
+    }
+}
+
+impl<H: HeaderConverter> wit_header_converter::GuestHeaderConverter for HeaderInstance<H> {
+    fn open(config: wit::Config) -> WitResult<wit_header_converter::HeaderConverter> {
+        let h = H::open(config.into())?;
+        Ok(wit_header_converter::HeaderConverter::new(HeaderInstance(
+            Instance::new(h),
+        )))
+    }
+
+    fn from_connect_header(
+        &self,
+        topics: Vec<String>,
+        topic_ids: Vec<u32>,
+        header_keys: Vec<String>,
+        values: wit::ValueColumn,
+    ) -> WitResult<wit::BytesColumn> {
+        self.0.with(|h| {
+            let values = codec::decode_values(&values)?;
+            check_header_keys(&header_keys, &topic_ids, values.len())?;
+            let mut out = BytesColumnBuilder::with_capacity(values.len());
+            for (i, (schema, value)) in values.iter().enumerate() {
+                let topic = header_topic(&topics, &topic_ids, i)?;
+                let bytes =
+                    h.from_connect_header(topic, &header_keys[i], schema.as_ref(), value)?;
+                out.push(bytes.as_deref())?;
+            }
+            Ok(out.finish())
+        })
+    }
+
+    fn to_connect_header(
+        &self,
+        topics: Vec<String>,
+        topic_ids: Vec<u32>,
+        header_keys: Vec<String>,
+        data: wit::BytesColumn,
+    ) -> WitResult<wit::ValueColumn> {
+        self.0.with(|h| {
+            let data = codec::read_bytes_column(&data)?;
+            check_header_keys(&header_keys, &topic_ids, data.len())?;
+            let values = data
+                .into_iter()
+                .enumerate()
+                .map(|(i, bytes)| {
+                    let topic = header_topic(&topics, &topic_ids, i)?;
+                    h.to_connect_header(topic, &header_keys[i], bytes)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(codec::encode_values(
+                values.iter().map(|(s, v)| (s.as_ref(), v)),
+            )?)
+        })
+    }
+}
+
 /// The export type of a transform plugin (see [`crate::export_transform!`]).
 pub struct TransformExport<T>(PhantomData<T>);
 plugin_guest!(TransformExport<T>, T);
@@ -315,6 +416,37 @@ macro_rules! export_converter {
     };
 }
 
+/// Export a header converter as this component's `header-converter-plugin` world:
+/// `ferry_sdk::export_header_converter!(MyHeaderConverter);`.
+#[macro_export]
+macro_rules! export_header_converter {
+    ($converter:ty $(,)?) => {
+        $crate::__export_parts!(
+            $crate::export::HeaderConverterExport<$converter>,
+            header_converter_part,
+            export_header_converter_part
+        );
+    };
+}
+
+/// Export a type implementing both [`crate::Converter`] and
+/// [`crate::HeaderConverter`] as this component's
+/// `converter-and-header-converter-plugin` world; its descriptor says kind
+/// `converter`, and the host registers it as a header converter too:
+/// `ferry_sdk::export_converter_and_header_converter!(MyConverter);`.
+#[macro_export]
+macro_rules! export_converter_and_header_converter {
+    ($converter:ty $(,)?) => {
+        $crate::__export_parts!(
+            $crate::export::ConverterAndHeaderConverterExport<$converter>,
+            converter_part,
+            export_converter_part,
+            header_converter_part,
+            export_header_converter_part
+        );
+    };
+}
+
 /// Export a transform as this component's `transform-plugin` world:
 /// `ferry_sdk::export_transform!(MyTransform);`.
 #[macro_export]
@@ -341,19 +473,21 @@ macro_rules! export_predicate {
     };
 }
 
-/// Emits the `plugin` part and one kind's part for an export type.
+/// Emits the `plugin` part and the kind's part(s) for an export type.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __export_parts {
-    ($export:ty, $part:ident, $part_macro:ident) => {
+    ($export:ty, $($part:ident, $part_macro:ident),+) => {
         const _: () = {
             type __FerryPluginExport = $export;
             $crate::bindings::plugin_part::export_plugin_part!(
                 __FerryPluginExport with_types_in $crate::bindings::plugin_part
             );
-            $crate::bindings::$part::$part_macro!(
-                __FerryPluginExport with_types_in $crate::bindings::$part
-            );
+            $(
+                $crate::bindings::$part::$part_macro!(
+                    __FerryPluginExport with_types_in $crate::bindings::$part
+                );
+            )+
         };
     };
 }

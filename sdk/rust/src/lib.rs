@@ -4,6 +4,7 @@
 //! A plugin implements the traits in [`plugin`] over the idiomatic data model in
 //! [`data`] ([`Schema`], [`Value`], [`Struct`], [`ConnectRecord`]) and exports them with
 //! one macro: [`export_source!`], [`export_sink!`], [`export_converter!`],
+//! [`export_header_converter!`], [`export_converter_and_header_converter!`],
 //! [`export_transform!`] or [`export_predicate!`]. The columnar batch layout of the WIT
 //! contract is handled by [`codec`].
 #![doc = include_str!("../README.md")]
@@ -22,7 +23,7 @@ pub mod plugin;
 
 pub use config::Config;
 pub use data::{
-    ConnectRecord, DataError, Field, Schema, SchemaAndValue, SchemaType, Struct, Value,
+    ConnectRecord, DataError, Field, Header, Schema, SchemaAndValue, SchemaType, Struct, Value,
 };
 pub use describe::{
     ConfigKey, ConfigProblem, ConfigType, Importance, PathAccess, PluginDescriptor, PluginKind,
@@ -30,6 +31,6 @@ pub use describe::{
 pub use error::PluginError;
 pub use host::LogLevel;
 pub use plugin::{
-    Converter, Plugin, Predicate, SinkConnector, SinkTask, SourceConnector, SourceTask,
-    TopicPartitionOffset, Transform,
+    Converter, HeaderConverter, Plugin, Predicate, SinkConnector, SinkTask, SourceConnector,
+    SourceTask, TopicPartitionOffset, Transform,
 };

@@ -1,6 +1,7 @@
 //! The traits a plugin implements, one set per plugin kind. Export the
 //! implementation with the matching macro (`export_source!`, `export_sink!`,
-//! `export_converter!`, `export_transform!`, `export_predicate!`).
+//! `export_converter!`, `export_header_converter!`,
+//! `export_converter_and_header_converter!`, `export_transform!`, `export_predicate!`).
 //!
 //! Instances are created by `open` and live until the host drops them; a method may
 //! keep state in `&mut self`. Batches cross the component boundary once per call and
@@ -9,7 +10,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::data::{ConnectRecord, Schema, Value};
+use crate::data::{ConnectRecord, Schema, SchemaAndValue, Value};
 use crate::describe::{ConfigProblem, PluginDescriptor};
 use crate::error::PluginError;
 
@@ -97,6 +98,33 @@ pub trait Converter: Plugin + Sized + 'static {
         topic: &str,
         data: Option<&[u8]>,
     ) -> Result<(Option<Arc<Schema>>, Value), PluginError>;
+}
+
+/// A header converter (Kafka's `HeaderConverter`). Called per header inside the
+/// guest; every header of a batch crosses the boundary in one call. A type may
+/// implement both [`Converter`] and this trait, as Kafka's `StringConverter` does:
+/// export it with [`crate::export_converter_and_header_converter!`].
+pub trait HeaderConverter: Plugin + Sized + 'static {
+    /// Kafka's `configure(configs)`: the `header.converter.` prefix is stripped and
+    /// `converter.type` is `header`.
+    fn open(config: Config) -> Result<Self, PluginError>;
+    /// Deserialize a header value read from Kafka (`toConnectHeader`); `data` is
+    /// `None` for a null header value.
+    fn to_connect_header(
+        &mut self,
+        topic: &str,
+        header_key: &str,
+        data: Option<&[u8]>,
+    ) -> Result<SchemaAndValue, PluginError>;
+    /// Serialize a header value (`fromConnectHeader`); `None` for a null.
+    #[allow(clippy::wrong_self_convention)]
+    fn from_connect_header(
+        &mut self,
+        topic: &str,
+        header_key: &str,
+        schema: Option<&Arc<Schema>>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, PluginError>;
 }
 
 /// A single message transform (Kafka's `Transformation`).

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::CodecError;
 use super::columns::{BytesColumnBuilder, decode_values, encode_values, read_bytes_column};
 use crate::bindings::types as wit;
-use crate::data::ConnectRecord;
+use crate::data::{ConnectRecord, Header};
 
 /// Encode records as a `record-batch`. The source partition/offset columns are left
 /// empty when no record has either.
@@ -16,7 +16,6 @@ pub fn encode_batch(records: &[ConnectRecord]) -> Result<wit::RecordBatch, Codec
     let mut topic = Vec::with_capacity(n);
     let mut header_counts = Vec::with_capacity(n);
     let mut header_keys = BytesColumnBuilder::default();
-    let mut header_values = BytesColumnBuilder::default();
     for r in records {
         let id = match topic_ids.get(r.topic.as_str()) {
             Some(id) => *id,
@@ -33,9 +32,8 @@ pub fn encode_batch(records: &[ConnectRecord]) -> Result<wit::RecordBatch, Codec
             u32::try_from(r.headers.len())
                 .map_err(|_| CodecError::Malformed("too many headers".into()))?,
         );
-        for (k, v) in &r.headers {
-            header_keys.push(Some(k.as_bytes()))?;
-            header_values.push(v.as_deref())?;
+        for h in &r.headers {
+            header_keys.push(Some(h.key.as_bytes()))?;
         }
     }
     let has_source = records
@@ -63,7 +61,11 @@ pub fn encode_batch(records: &[ConnectRecord]) -> Result<wit::RecordBatch, Codec
         headers: wit::HeaderColumn {
             counts: header_counts,
             keys: header_keys.finish(),
-            values: header_values.finish(),
+            values: encode_values(
+                records
+                    .iter()
+                    .flat_map(|r| r.headers.iter().map(|h| (h.schema.as_ref(), &h.value))),
+            )?,
         },
         source_partition: source_partition.finish(),
         source_offset: source_offset.finish(),
@@ -91,7 +93,7 @@ pub fn decode_batch(batch: &wit::RecordBatch) -> Result<Vec<ConnectRecord>, Code
     same("key", keys.len())?;
     same("value", values.len())?;
     let header_keys = read_bytes_column(&batch.headers.keys)?;
-    let header_values = read_bytes_column(&batch.headers.values)?;
+    let mut header_values = decode_values(&batch.headers.values)?.into_iter();
     if header_keys.len() != header_values.len() {
         return Err(CodecError::Malformed(
             "header keys and values differ in length".into(),
@@ -118,7 +120,10 @@ pub fn decode_batch(batch: &wit::RecordBatch) -> Result<Vec<ConnectRecord>, Code
                     .ok_or_else(|| CodecError::Malformed("null header key".into()))?;
                 let key = std::str::from_utf8(key)
                     .map_err(|_| CodecError::Malformed("header key is not UTF-8".into()))?;
-                Ok((key.to_string(), header_values[h].map(<[u8]>::to_vec)))
+                let (schema, value) = header_values
+                    .next()
+                    .ok_or_else(|| CodecError::Malformed("missing header value".into()))?;
+                Ok(Header::new(key, schema, value))
             })
             .collect::<Result<_, CodecError>>()?;
         header_pos = end;
@@ -190,8 +195,9 @@ mod tests {
                 .with_key(Some(Schema::string().into_arc()), "k".into())
                 .with_partition(3)
                 .with_timestamp(1000)
-                .with_header("h1", Some(b"v".to_vec()))
-                .with_header("h2", None)
+                .with_header("h1", Some(Schema::string().into_arc()), "v".into())
+                .with_header("h2", None, Value::Null)
+                .with_header("h3", None, Value::Int64(3))
                 .with_source(r#"{"filename":"/in"}"#, r#"{"position":1}"#),
             ConnectRecord::new("b", None, Value::Null),
             ConnectRecord {
