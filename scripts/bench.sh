@@ -5,7 +5,7 @@
 # and three-worker clusters' rebalance and kill -9 failover times. Prints a markdown
 # table (tests/src/bin/bench/). About 5–15 minutes on 2 cores.
 # Usage: scripts/bench.sh [--lines N]   (default 1,000,000)
-#        scripts/bench.sh --baseline-ferry PATH [--rounds N] [--lines N]
+#        scripts/bench.sh --baseline-ferry PATH [--baseline-plugins DIR] [--rounds N] [--lines N]
 #          only the standalone pipeline, this build vs another ferry binary (a change's cost)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

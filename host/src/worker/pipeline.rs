@@ -4,6 +4,7 @@
 //! Every plugin call goes through the task's [`Operator`] (retries) and names its
 //! [`Stage`] when it fails; an instance that trapped is replaced before its next call.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::errors::report::OriginalRecord;
@@ -160,8 +161,9 @@ impl RawBatch {
 
 /// A source batch ready for the producer: the records and their serialized keys,
 /// values and header values.
-pub struct Serialized {
-    pub records: RecordBatch,
+pub struct Serialized<'a> {
+    /// The polled batch itself when no transform changed it.
+    pub records: Cow<'a, RecordBatch>,
     pub keys: BytesColumn,
     pub values: BytesColumn,
     /// One entry per header of `records`, in order.
@@ -382,12 +384,13 @@ impl Pipeline {
         })
     }
 
-    /// Applies every transform in order; records a transform drops disappear.
-    pub fn transform(
+    /// Applies every transform in order; records a transform drops disappear. A batch
+    /// no transform touches is not copied.
+    pub fn transform<'a>(
         &mut self,
-        mut records: RecordBatch,
+        mut records: Cow<'a, RecordBatch>,
         op: &mut Operator<'_>,
-    ) -> Result<RecordBatch, StageFailure> {
+    ) -> Result<Cow<'a, RecordBatch>, StageFailure> {
         for stage in &mut self.stages {
             if batch::len(&records) == 0 {
                 break;
@@ -421,11 +424,11 @@ impl Pipeline {
     }
 
     /// The source side of the chain: transforms, then converters.
-    pub fn source_chain(
+    pub fn source_chain<'a>(
         &mut self,
-        polled: RecordBatch,
+        polled: Cow<'a, RecordBatch>,
         op: &mut Operator<'_>,
-    ) -> Result<Serialized, StageFailure> {
+    ) -> Result<Serialized<'a>, StageFailure> {
         let records = self.transform(polled, op)?;
         let (keys, values) = self.serialize(&records, op)?;
         let headers = self.serialize_headers(&records, op)?;
@@ -444,7 +447,7 @@ impl Pipeline {
         op: &mut Operator<'_>,
     ) -> Result<RecordBatch, StageFailure> {
         let records = self.deserialize(raw, op)?;
-        self.transform(records, op)
+        Ok(self.transform(Cow::Owned(records), op)?.into_owned())
     }
 
     /// Converts raw Kafka records into a Connect batch.
@@ -610,11 +613,11 @@ fn check_value_column(column: &ValueColumn, n: usize) -> Result<(), CallError> {
     Ok(())
 }
 
-fn apply_stage(
+fn apply_stage<'a>(
     stage: &mut TransformStage,
-    records: RecordBatch,
+    records: Cow<'a, RecordBatch>,
     op: &mut Operator<'_>,
-) -> Result<RecordBatch, StageFailure> {
+) -> Result<Cow<'a, RecordBatch>, StageFailure> {
     let n = batch::len(&records);
     let mask = match &mut stage.predicate {
         None => None,
@@ -639,10 +642,10 @@ fn apply_stage(
         Ok(out)
     };
     let Some(mask) = mask else {
-        return run(&records);
+        return run(&records).map(Cow::Owned);
     };
     if mask.iter().all(|&m| m) {
-        return run(&records);
+        return run(&records).map(Cow::Owned);
     }
     if !mask.iter().any(|&m| m) {
         return Ok(records);
@@ -660,7 +663,7 @@ fn apply_stage(
         parts.push(if matching { run(&part)? } else { part });
         start = end;
     }
-    Ok(batch::concat(parts))
+    Ok(Cow::Owned(batch::concat(parts)))
 }
 
 /// Who each header of a batch belongs to, as the header converter takes it: the

@@ -2,6 +2,7 @@
 //! source offsets become committable only once every record produced from it (and
 //! from every batch before it) has been acknowledged by Kafka (`acks=all`).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -394,9 +395,9 @@ impl SourceRunner<'_> {
                 policy.tolerates_all(),
                 |range| {
                     let part = if range.len() == n {
-                        polled.clone()
+                        Cow::Borrowed(&polled)
                     } else {
-                        batch::slice(&polled, range)
+                        Cow::Owned(batch::slice(&polled, range))
                     };
                     pipeline.source_chain(part, &mut op)
                 },
@@ -418,10 +419,7 @@ impl SourceRunner<'_> {
             );
         }
         let outputs = outputs?;
-        let topics: Vec<String> = outputs
-            .iter()
-            .flat_map(|o| batch::topic_names(&o.records))
-            .collect();
+        let topics = used_topics(&outputs);
         self.topic_creator
             .ensure(&topics)
             .map_err(|e| e.to_string())?;
@@ -590,7 +588,7 @@ fn produce_batch(
     sender: &dyn RecordSender,
     tracker: &Mutex<AckTracker>,
     seq: u64,
-    outputs: &[Serialized],
+    outputs: &[Serialized<'_>],
     offsets: Vec<(String, String)>,
     too_large: &mut dyn FnMut(OriginalRecord, StageFailure) -> Result<(), String>,
 ) -> Result<(), String> {
@@ -601,16 +599,17 @@ fn produce_batch(
         offsets,
     });
     for output in outputs {
-        let records = &output.records;
-        let topics = batch::topic_names(records);
+        let records = &*output.records;
         let mut header_keys = batch::iter_bytes(&records.headers.keys);
         let mut header_values = batch::iter_bytes(&output.headers);
         for (i, (key, value)) in batch::iter_bytes(&output.keys)
             .zip(batch::iter_bytes(&output.values))
             .enumerate()
         {
-            let mut record: BaseRecord<'_, [u8], [u8], usize> =
-                BaseRecord::with_opaque_to(&topics[i], seq as usize);
+            let mut record: BaseRecord<'_, [u8], [u8], usize> = BaseRecord::with_opaque_to(
+                &records.topics[records.topic[i] as usize],
+                seq as usize,
+            );
             if let Some(key) = key {
                 record = record.key(key);
             }
@@ -651,7 +650,7 @@ fn produce_batch(
                             .map(|b| String::from_utf8_lossy(b).into_owned())
                     };
                     let original = OriginalRecord {
-                        topic: topics[i].clone(),
+                        topic: records.topics[records.topic[i] as usize].clone(),
                         partition: records.partition[i],
                         offset: -1,
                         timestamp: records.timestamp[i],
@@ -675,6 +674,26 @@ fn produce_batch(
         }
     }
     Ok(())
+}
+
+/// The distinct topics the records of `outputs` go to (not every name in their
+/// topic tables: a transform may leave unused ones there).
+fn used_topics(outputs: &[Serialized<'_>]) -> Vec<String> {
+    let mut topics: Vec<String> = Vec::new();
+    for output in outputs {
+        let mut used = vec![false; output.records.topics.len()];
+        for &t in &output.records.topic {
+            if let Some(flag) = used.get_mut(t as usize) {
+                *flag = true;
+            }
+        }
+        for (name, _) in output.records.topics.iter().zip(used).filter(|(_, u)| *u) {
+            if !topics.contains(name) {
+                topics.push(name.clone());
+            }
+        }
+    }
+    topics
 }
 
 /// Queues one record, waiting while the producer's queue is full.
@@ -711,7 +730,7 @@ mod tests {
     }
 
     /// A batch of `values` to topic `t`, ready for the producer.
-    fn serialized(values: &[&str]) -> Serialized {
+    fn serialized(values: &[&str]) -> Serialized<'static> {
         let mut records = batch::empty_batch();
         records.topics = vec!["t".into()];
         for _ in values {
@@ -730,7 +749,7 @@ mod tests {
             keys.push(None);
         }
         Serialized {
-            records,
+            records: Cow::Owned(records),
             keys: keys.finish(),
             values: bytes(values),
             headers: bytes(&[]),

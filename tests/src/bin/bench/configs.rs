@@ -44,7 +44,7 @@ fn base_props(
     .collect();
     if flavor.is_ferry() {
         for (k, v) in [
-            ("plugin.path", plugins_dir().display().to_string()),
+            ("plugin.path", plugin_path(flavor)),
             ("ferry.plugin.cache.dir", cache_dir.display().to_string()),
             ("ferry.sandbox.allowed.paths", dir.display().to_string()),
         ] {
@@ -52,6 +52,15 @@ fn base_props(
         }
     }
     props
+}
+
+/// The baseline binary's plugins (`--baseline-plugins`; plugins built from its own
+/// WIT), else `build/plugins`.
+fn plugin_path(flavor: Flavor) -> String {
+    match (flavor, crate::node::BASELINE_PLUGINS.get()) {
+        (Flavor::FerryBaseline, Some(dir)) => dir.display().to_string(),
+        _ => plugins_dir().display().to_string(),
+    }
 }
 
 /// A standalone worker's properties, its offsets file in `dir`.

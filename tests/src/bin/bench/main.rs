@@ -12,9 +12,10 @@
 //! A markdown table with the machine and versions is printed at the end.
 //!
 //! Usage: `bench [--lines N]` (default 1,000,000 lines of ~100 bytes).
-//! `bench --baseline-ferry PATH [--rounds N]` instead runs only the standalone
-//! pipeline, on this build and on the `ferry` binary at PATH in alternating rounds
-//! (default 3 each), and prints both medians and their ratio. The temp dir
+//! `bench --baseline-ferry PATH [--baseline-plugins DIR] [--rounds N]` instead runs
+//! only the standalone pipeline, on this build and on the `ferry` binary at PATH
+//! (with the plugins in DIR, built for that binary's WIT, if it differs) in
+//! alternating rounds (default 3 each), and prints both medians and their ratio. The temp dir
 //! with every worker's properties and log is kept when the run fails, or always with
 //! `FERRY_BENCH_KEEP=1`.
 //! `scripts/bench.sh` builds everything first.
@@ -46,6 +47,7 @@ const DEFAULT_LINES: usize = 1_000_000;
 struct Args {
     lines: usize,
     baseline: Option<std::path::PathBuf>,
+    baseline_plugins: Option<std::path::PathBuf>,
     rounds: usize,
 }
 
@@ -132,6 +134,10 @@ fn run(lines: usize, dir: &Path) -> Result<()> {
 fn run_baseline(args: &Args, baseline: &Path, dir: &Path) -> Result<()> {
     ensure!(baseline.is_file(), "{} is not a file", baseline.display());
     let _ = node::BASELINE_FERRY.set(baseline.to_path_buf());
+    if let Some(dir) = &args.baseline_plugins {
+        ensure!(dir.is_dir(), "{} is not a directory", dir.display());
+        let _ = node::BASELINE_PLUGINS.set(dir.clone());
+    }
     let broker = Broker::start();
     let input = dir.join("input.txt");
     generate(&input, args.lines)?;
@@ -162,13 +168,15 @@ fn warm_up(broker: &Broker) -> Result<()> {
     bail!("a consumer group never received its first record")
 }
 
-const USAGE: &str = "usage: bench [--lines N] [--baseline-ferry PATH [--rounds N]]";
+const USAGE: &str =
+    "usage: bench [--lines N] [--baseline-ferry PATH [--baseline-plugins DIR] [--rounds N]]";
 
 fn parse_args() -> Result<Args> {
     let mut args = std::env::args().skip(1);
     let mut parsed = Args {
         lines: DEFAULT_LINES,
         baseline: None,
+        baseline_plugins: None,
         rounds: 3,
     };
     let number = |value: Option<String>, what: &str| -> Result<usize> {
@@ -182,6 +190,13 @@ fn parse_args() -> Result<Args> {
         match arg.as_str() {
             "--lines" | "-n" => parsed.lines = number(args.next(), "--lines")?,
             "--rounds" => parsed.rounds = number(args.next(), "--rounds")?,
+            "--baseline-plugins" => {
+                parsed.baseline_plugins = Some(
+                    args.next()
+                        .context("--baseline-plugins needs a path")?
+                        .into(),
+                );
+            }
             "--baseline-ferry" => {
                 parsed.baseline =
                     Some(args.next().context("--baseline-ferry needs a path")?.into());

@@ -30,6 +30,10 @@ pub enum Flavor {
 /// The binary `--baseline-ferry` named.
 pub static BASELINE_FERRY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
+/// The plugin directory `--baseline-plugins` named (plugins built for the baseline's
+/// contract).
+pub static BASELINE_PLUGINS: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
 impl Flavor {
     pub fn is_ferry(self) -> bool {
         matches!(self, Flavor::Ferry | Flavor::FerryBaseline)
