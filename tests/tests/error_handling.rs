@@ -453,3 +453,52 @@ fn source_records_the_broker_refuses_as_too_large_go_to_the_dead_letter_queue() 
     );
     assert_eq!(worker.task_state(&name, 0).as_deref(), Some("RUNNING"));
 }
+
+#[test]
+fn a_tasks_own_poll_put_and_flush_are_retried_and_the_data_arrives_once() {
+    let broker = Broker::shared();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let topic = unique_name("own-calls");
+    broker.create_topic(&topic, 1);
+    let output = dir.path().join("out.txt");
+    let source: Config = vec![
+        ("name", unique_name("retrying-poll")),
+        ("connector.class", "test-chaos-source".into()),
+        ("tasks.max", "1".into()),
+        ("topic", topic.clone()),
+        ("mode", "ok".into()),
+        ("records.per.poll", "10".into()),
+        ("max.records", "50".into()),
+        ("retriable.polls", "3".into()),
+    ];
+    let sink: Config = vec![
+        ("name", unique_name("retrying-put")),
+        ("connector.class", "test-flaky-sink".into()),
+        ("tasks.max", "1".into()),
+        ("topics", topic.clone()),
+        ("file", output.display().to_string()),
+        ("retriable.puts", "2".into()),
+        ("retriable.flushes", "2".into()),
+    ];
+    let worker = start(
+        dir.path(),
+        &[("source.properties", source), ("sink.properties", sink)],
+    );
+    let expected: Vec<String> = (1..=50).map(|n| format!("chaos-{n}")).collect();
+    assert!(
+        wait_until(TIMEOUT, || read_lines(&output).len() >= expected.len()),
+        "{:?}\n{}",
+        read_lines(&output),
+        worker.log_tail(60)
+    );
+    assert_eq!(read_lines(&output), expected);
+    assert!(worker.log_count("planned retriable poll failure") >= 3);
+    assert!(worker.log_count("flaky sink: put 2 of 2") >= 1);
+    // Flushes run every offset.flush.interval.ms (1 s): the third one commits.
+    assert!(
+        wait_until(TIMEOUT, || worker.log_count("flaky sink: flush 2 of 2")
+            >= 1),
+        "{}",
+        worker.log_tail(40)
+    );
+}

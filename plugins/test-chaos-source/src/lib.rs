@@ -38,6 +38,7 @@ const HANG_IN_VALIDATE: &str = "hang.in.validate";
 const FAIL_IN_OPEN: &str = "fail.in.open";
 const MISBEHAVING_TASKS: &str = "misbehaving.tasks";
 const FAIL_AFTER_POLLS: &str = "fail.after.polls";
+const RETRIABLE_POLLS: &str = "retriable.polls";
 const RECORDS_PER_POLL: &str = "records.per.poll";
 const MAX_RECORDS: &str = "max.records";
 const GRANT_FILE: &str = "grant.file";
@@ -87,6 +88,11 @@ impl Plugin for ChaosConnector {
                     .default_value("ok")
                     .importance(Importance::High)
                     .doc("ok, trap, loop or alloc: what to do once fail.after.polls polls succeeded."),
+            )
+            .config(
+                ConfigKey::int(RETRIABLE_POLLS)
+                    .default_value("0")
+                    .doc("The first N polls of an instance fail with a retriable error."),
             )
             .config(
                 ConfigKey::int(FAIL_AFTER_POLLS)
@@ -164,7 +170,14 @@ impl Plugin for ChaosConnector {
         if let Err(e) = mode(config) {
             problems.push(ConfigProblem::new(MODE, e.message()));
         }
-        for key in [FAIL_AFTER_POLLS, RECORDS_PER_POLL, FAIL_INSTANCES, COMMIT_EVERY, ABORT_POLL] {
+        for key in [
+            FAIL_AFTER_POLLS,
+            RECORDS_PER_POLL,
+            FAIL_INSTANCES,
+            COMMIT_EVERY,
+            ABORT_POLL,
+            RETRIABLE_POLLS,
+        ] {
             if let Err(e) = config.parse::<u32>(key) {
                 problems.push(ConfigProblem::new(key, e.message()));
             }
@@ -208,6 +221,8 @@ pub struct ChaosTask {
     topics: Vec<String>,
     mode: Mode,
     fail_after_polls: u32,
+    /// Polls still to fail with a retriable error.
+    retriable_polls: u32,
     records_per_poll: u32,
     max_records: Option<u64>,
     partition: String,
@@ -283,6 +298,7 @@ impl SourceTask for ChaosTask {
             topics: config.list(TOPICS).unwrap_or_default(),
             mode,
             fail_after_polls: config.parse_or(FAIL_AFTER_POLLS, 0)?,
+            retriable_polls: config.parse_or(RETRIABLE_POLLS, 0)?,
             records_per_poll: config.parse_or(RECORDS_PER_POLL, 10)?,
             max_records: u64::try_from(config.parse_or::<i64>(MAX_RECORDS, -1)?).ok(),
             partition,
@@ -317,6 +333,13 @@ impl SourceTask for ChaosTask {
                     )
                 })
                 .collect());
+        }
+        if self.retriable_polls > 0 {
+            self.retriable_polls -= 1;
+            return Err(PluginError::retriable(format!(
+                "chaos source: a planned retriable poll failure ({} more)",
+                self.retriable_polls
+            )));
         }
         if self.polls >= self.fail_after_polls {
             misbehave(self.mode, self.polls);
