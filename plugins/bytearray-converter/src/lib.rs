@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use ferry_sdk::{
-    Config, Converter, HeaderConverter, Plugin, PluginDescriptor, PluginError, Schema, SchemaType,
+    Config, Converter, HeadersAsValues, Plugin, PluginDescriptor, PluginError, Schema, SchemaType,
     Value,
 };
 
@@ -67,36 +67,14 @@ impl Converter for ByteArrayConverter {
 }
 
 /// Kafka's `ByteArrayConverter` is a `HeaderConverter` too: headers convert as values do.
-impl HeaderConverter for ByteArrayConverter {
-    fn open(config: Config) -> Result<Self, PluginError> {
-        <Self as Converter>::open(config, false)
-    }
-
-    fn to_connect_header(
-        &mut self,
-        topic: &str,
-        _header_key: &str,
-        data: Option<&[u8]>,
-    ) -> Result<(Option<Arc<Schema>>, Value), PluginError> {
-        self.to_connect(topic, data)
-    }
-
-    fn from_connect_header(
-        &mut self,
-        topic: &str,
-        _header_key: &str,
-        schema: Option<&Arc<Schema>>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, PluginError> {
-        self.from_connect(topic, schema, value)
-    }
-}
+impl HeadersAsValues for ByteArrayConverter {}
 
 ferry_sdk::export_converter_and_header_converter!(ByteArrayConverter);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferry_sdk::HeaderConverter;
 
     #[test]
     fn passes_bytes_and_rejects_the_rest() {

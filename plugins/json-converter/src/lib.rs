@@ -52,7 +52,7 @@ pub mod numbers;
 use std::sync::Arc;
 
 use ferry_sdk::{
-    Config, ConfigKey, ConfigProblem, Converter, HeaderConverter, Importance, Plugin,
+    Config, ConfigKey, ConfigProblem, Converter, HeadersAsValues, Importance, Plugin,
     PluginDescriptor, PluginError, Schema, Value,
 };
 
@@ -158,33 +158,14 @@ impl Converter for JsonConverterPlugin {
 }
 
 /// Kafka's `JsonConverter` is a `HeaderConverter` too: headers convert as values do.
-impl HeaderConverter for JsonConverterPlugin {
-    fn open(config: Config) -> Result<Self, PluginError> {
+impl HeadersAsValues for JsonConverterPlugin {
+    fn open_for_headers(config: Config) -> Result<Self, PluginError> {
         // `configure(configs)` with `converter.type=header`: a value-like converter.
         let options =
             Options::parse(config.iter(), None).map_err(|e| PluginError::Config(e.to_string()))?;
         Ok(JsonConverterPlugin {
             inner: JsonConverter::new(options),
         })
-    }
-
-    fn to_connect_header(
-        &mut self,
-        topic: &str,
-        _header_key: &str,
-        data: Option<&[u8]>,
-    ) -> Result<(Option<Arc<Schema>>, Value), PluginError> {
-        self.to_connect(topic, data)
-    }
-
-    fn from_connect_header(
-        &mut self,
-        topic: &str,
-        _header_key: &str,
-        schema: Option<&Arc<Schema>>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, PluginError> {
-        self.from_connect(topic, schema, value)
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ferry_sdk::display::to_java_string;
 use ferry_sdk::{
-    Config, ConfigKey, ConfigProblem, Converter, HeaderConverter, Importance, Plugin,
+    Config, ConfigKey, ConfigProblem, Converter, HeadersAsValues, Importance, Plugin,
     PluginDescriptor, PluginError, Schema, Value,
 };
 
@@ -113,36 +113,14 @@ impl Converter for StringConverter {
 }
 
 /// Kafka's `StringConverter` is a `HeaderConverter` too: headers convert as values do.
-impl HeaderConverter for StringConverter {
-    fn open(config: Config) -> Result<Self, PluginError> {
-        <Self as Converter>::open(config, false)
-    }
-
-    fn to_connect_header(
-        &mut self,
-        topic: &str,
-        _header_key: &str,
-        data: Option<&[u8]>,
-    ) -> Result<(Option<Arc<Schema>>, Value), PluginError> {
-        self.to_connect(topic, data)
-    }
-
-    fn from_connect_header(
-        &mut self,
-        topic: &str,
-        _header_key: &str,
-        schema: Option<&Arc<Schema>>,
-        value: &Value,
-    ) -> Result<Option<Vec<u8>>, PluginError> {
-        self.from_connect(topic, schema, value)
-    }
-}
+impl HeadersAsValues for StringConverter {}
 
 ferry_sdk::export_converter_and_header_converter!(StringConverter);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ferry_sdk::HeaderConverter;
 
     fn converter(encoding: Option<&str>) -> StringConverter {
         let config: Config = encoding.map(|e| (ENCODING, e)).into_iter().collect();

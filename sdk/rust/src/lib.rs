@@ -31,6 +31,6 @@ pub use describe::{
 pub use error::PluginError;
 pub use host::LogLevel;
 pub use plugin::{
-    Converter, HeaderConverter, Plugin, Predicate, SinkConnector, SinkTask, SourceConnector,
-    SourceTask, TopicPartitionOffset, Transform,
+    Converter, HeaderConverter, HeadersAsValues, Plugin, Predicate, SinkConnector, SinkTask,
+    SourceConnector, SourceTask, TopicPartitionOffset, Transform,
 };

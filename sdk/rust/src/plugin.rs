@@ -127,6 +127,44 @@ pub trait HeaderConverter: Plugin + Sized + 'static {
     ) -> Result<Option<Vec<u8>>, PluginError>;
 }
 
+/// A converter whose header conversion is its value conversion, as Kafka's
+/// `StringConverter`, `JsonConverter` and `ByteArrayConverter`, which are
+/// `HeaderConverter`s too. Implement this (usually empty) and the converter is a
+/// [`HeaderConverter`]: the header key is ignored and each header value converts as a
+/// record value would.
+pub trait HeadersAsValues: Converter {
+    /// Opens the converter for headers (Kafka's `configure(configs)` with
+    /// `converter.type=header`); by default as a value converter.
+    fn open_for_headers(config: Config) -> Result<Self, PluginError> {
+        <Self as Converter>::open(config, false)
+    }
+}
+
+impl<T: HeadersAsValues> HeaderConverter for T {
+    fn open(config: Config) -> Result<Self, PluginError> {
+        T::open_for_headers(config)
+    }
+
+    fn to_connect_header(
+        &mut self,
+        topic: &str,
+        _header_key: &str,
+        data: Option<&[u8]>,
+    ) -> Result<SchemaAndValue, PluginError> {
+        Converter::to_connect(self, topic, data)
+    }
+
+    fn from_connect_header(
+        &mut self,
+        topic: &str,
+        _header_key: &str,
+        schema: Option<&Arc<Schema>>,
+        value: &Value,
+    ) -> Result<Option<Vec<u8>>, PluginError> {
+        Converter::from_connect(self, topic, schema, value)
+    }
+}
+
 /// A single message transform (Kafka's `Transformation`).
 pub trait Transform: Plugin + Sized + 'static {
     fn open(config: Config) -> Result<Self, PluginError>;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::producer::{BaseProducer, Producer};
 
-use super::{ALGORITHM_HEADER, DistributedHerder, SIGNATURE_ALGORITHM, SIGNATURE_HEADER, sign};
+use super::DistributedHerder;
 use crate::herder::{HerderError, RequestSignature};
 use crate::plugin::registry::PluginKind;
 use crate::util::{lock, urlencode};
@@ -147,32 +147,13 @@ impl DistributedHerder {
             leader_url.trim_end_matches('/'),
             urlencode(name)
         );
-        let mut request = self.http.put(&url);
-        if sessioned {
-            let key = self
-                .configs
-                .snapshot()
-                .session_key
-                .ok_or("no session key has been read from the config topic yet")?;
-            request = request
-                .header(SIGNATURE_HEADER, sign(&key.key, b""))
-                .header(ALGORITHM_HEADER, SIGNATURE_ALGORITHM);
-        }
-        let request = request.timeout(Duration::from_secs(90));
-        let (status, text) = self
-            .runtime
-            .block_on(async move {
-                let response = request.send().await?;
-                let status = response.status();
-                let text = response.text().await.unwrap_or_default();
-                Ok::<_, reqwest::Error>((status, text))
-            })
-            .map_err(|e| format!("PUT {url}: {e}"))?;
-        if status.is_success() {
-            Ok(())
-        } else {
-            Err(format!("PUT {url} answered {status}: {text}"))
-        }
+        self.send_to_leader(
+            reqwest::Method::PUT,
+            &url,
+            None,
+            sessioned,
+            Duration::from_secs(90),
+        )
     }
 }
 

@@ -520,21 +520,45 @@ impl DistributedHerder {
             leader_url.trim_end_matches('/'),
             urlencode(name)
         );
-        let mut request = self
-            .http
-            .post(&url)
-            .header("content-type", "application/json");
+        self.send_to_leader(
+            reqwest::Method::POST,
+            &url,
+            Some(body),
+            sessioned,
+            Duration::from_secs(30),
+        )
+    }
+
+    /// Sends an internal request to the leader, signed with the session key (KIP-507)
+    /// when the group speaks `sessioned`; `Ok` on a 2xx answer. A request without a
+    /// body is signed over the empty body.
+    pub(super) fn send_to_leader(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+        sessioned: bool,
+        timeout: Duration,
+    ) -> Result<(), String> {
+        let mut request = self.http.request(method.clone(), url);
+        if body.is_some() {
+            request = request.header("content-type", "application/json");
+        }
         if sessioned {
             let key = self
                 .configs
                 .snapshot()
                 .session_key
                 .ok_or("no session key has been read from the config topic yet")?;
+            let signed = body.as_deref().unwrap_or_default();
             request = request
-                .header(SIGNATURE_HEADER, sign(&key.key, &body))
+                .header(SIGNATURE_HEADER, sign(&key.key, signed))
                 .header(ALGORITHM_HEADER, SIGNATURE_ALGORITHM);
         }
-        let request = request.body(body).timeout(Duration::from_secs(30));
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let request = request.timeout(timeout);
         // reqwest needs the runtime's context both to build and to drive the call.
         let (status, text) = self
             .runtime
@@ -544,11 +568,11 @@ impl DistributedHerder {
                 let text = response.text().await.unwrap_or_default();
                 Ok::<_, reqwest::Error>((status, text))
             })
-            .map_err(|e| format!("POST {url}: {e}"))?;
+            .map_err(|e| format!("{method} {url}: {e}"))?;
         if status.is_success() {
             Ok(())
         } else {
-            Err(format!("POST {url} answered {status}: {text}"))
+            Err(format!("{method} {url} answered {status}: {text}"))
         }
     }
 
