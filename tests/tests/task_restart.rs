@@ -71,7 +71,16 @@ fn assert_back_running(broker: &Broker, worker: &Worker, name: &str, topic: &str
         worker.status(name)
     );
     assert_eq!(instances(dir), 3, "two failures, two restarts");
-    assert_eq!(worker.task_state(name, 0).as_deref(), Some("RUNNING"));
+    // Statuses are published by the herder on its own cadence: the second failure's
+    // FAILED may reach the status topic just after the third instance started, and
+    // its RUNNING follows.
+    assert!(
+        wait_until(Duration::from_secs(30), || {
+            worker.task_state(name, 0).as_deref() == Some("RUNNING")
+        }),
+        "the third instance is not reported RUNNING: {:?}",
+        worker.status(name)
+    );
 }
 
 /// Waits until the task is FAILED for good (attempts used up); returns its trace.
