@@ -13,6 +13,7 @@ started=$SECONDS
 
 step "cargo fmt --check"
 cargo fmt --all --check
+cargo fmt --manifest-path plugins/Cargo.toml --all --check
 
 step "setup"
 bash scripts/setup.sh
@@ -22,6 +23,9 @@ bash scripts/build-plugins.sh
 
 step "cargo clippy"
 cargo clippy --release --workspace --all-targets -- -D warnings
+# The plugins' own workspace, natively (their tests run natively below).
+cargo clippy --manifest-path plugins/Cargo.toml --workspace --all-targets \
+    --target "$(rustc -vV | sed -n 's/^host: //p')" -- -D warnings
 
 step "build ferry"
 cargo build --release -p ferry

@@ -163,7 +163,7 @@ fn simple_header_converter_both_directions() {
             r#"{"key":"bool","schema":"boolean","value":"true"},"#,
             r#"{"key":"list","schema":"array","value":"[1, 2]"},"#,
             r#"{"key":"map","schema":"map","value":"{a=1}"},"#,
-            r#"{"key":"date","schema":"org.apache.kafka.connect.data.Date","value":"19724"},"#,
+            r#"{"key":"date","schema":"org.apache.kafka.connect.data.Date","value":"Tue Jan 02 00:00:00 UTC 2024"},"#,
             r#"{"key":"text","schema":"string","value":"hello, world"},"#,
             r#"{"key":"null","schema":null,"value":null}]"#
         ),
@@ -189,21 +189,25 @@ fn header_converters_are_listed_and_checked() {
     };
     let header_converters = of_type("header_converter");
     for class in [
-        "simple-header-converter",
-        "string-converter",
-        "json-converter",
-        "bytearray-converter",
+        "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+        "org.apache.kafka.connect.storage.StringConverter",
+        "org.apache.kafka.connect.json.JsonConverter",
+        "org.apache.kafka.connect.converters.ByteArrayConverter",
     ] {
         assert!(
             header_converters.iter().any(|c| c == class),
             "{class} not listed as header_converter: {header_converters:?}"
         );
     }
-    assert!(of_type("converter").iter().any(|c| c == "string-converter"));
+    assert!(
+        of_type("converter")
+            .iter()
+            .any(|c| c == "org.apache.kafka.connect.storage.StringConverter")
+    );
     assert!(
         !of_type("converter")
             .iter()
-            .any(|c| c == "simple-header-converter")
+            .any(|c| c == "org.apache.kafka.connect.storage.SimpleHeaderConverter")
     );
 
     let (status, body) = worker.rest().put(

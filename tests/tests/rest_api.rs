@@ -356,8 +356,10 @@ fn kafka_class_alias_and_put_config() {
     worker.wait_all_in_state(name, "RUNNING", RUNNING_TIMEOUT);
 }
 
-/// `GET /connector-plugins` lists connectors (file-source with its Kafka aliases), and
-/// `?connectorsOnly=false` lists converters and transforms too.
+/// `GET /connector-plugins` lists connectors under the Kafka class they replace
+/// (file-source as `FileStreamSourceConnector`, with Ferry's name and the short
+/// aliases as `aliases`), and `?connectorsOnly=false` lists converters, transforms
+/// and predicates too.
 #[test]
 fn connector_plugins_lists_file_source_with_aliases() {
     let (_broker, _data, worker) = setup();
@@ -385,16 +387,16 @@ fn connector_plugins_lists_file_source_with_aliases() {
     }
     let file_source = plugins
         .iter()
-        .find(|p| p["class"] == "file-source")
+        .find(|p| p["class"] == "org.apache.kafka.connect.file.FileStreamSourceConnector")
         .unwrap_or_else(|| panic!("file-source is not listed: {body}"));
     assert_eq!(
         file_source["type"], "source",
         "file-source type: {file_source}"
     );
     assert!(
-        plugins
-            .iter()
-            .any(|p| p["class"] == "file-sink" && p["type"] == "sink"),
+        plugins.iter().any(|p| p["class"]
+            == "org.apache.kafka.connect.file.FileStreamSinkConnector"
+            && p["type"] == "sink"),
         "file-sink is not listed: {body}"
     );
 
@@ -413,7 +415,7 @@ fn connector_plugins_lists_file_source_with_aliases() {
             .filter(|p| p["type"] == "source")
             .filter_map(|p| p["class"].as_str().map(str::to_owned)),
     );
-    for alias in FILE_SOURCE_ALIASES {
+    for alias in FILE_SOURCE_ALIASES.iter().chain(&["file-source"]) {
         assert!(
             names.iter().any(|n| n == alias),
             "alias {alias} of file-source is not listed (as \"aliases\" or as a class): {body}"
@@ -429,10 +431,23 @@ fn connector_plugins_lists_file_source_with_aliases() {
         .as_array()
         .expect("/connector-plugins returns an array");
     for (class, kind) in [
-        ("string-converter", "converter"),
-        ("json-converter", "converter"),
-        ("insert-field-value", "transformation"),
-        ("topic-name-matches", "predicate"),
+        (
+            "org.apache.kafka.connect.storage.StringConverter",
+            "converter",
+        ),
+        ("org.apache.kafka.connect.json.JsonConverter", "converter"),
+        (
+            "org.apache.kafka.connect.transforms.InsertField$Value",
+            "transformation",
+        ),
+        (
+            "org.apache.kafka.connect.transforms.InsertField$Key",
+            "transformation",
+        ),
+        (
+            "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+            "predicate",
+        ),
     ] {
         assert!(
             all.iter().any(|p| p["class"] == class && p["type"] == kind),
@@ -539,7 +554,9 @@ fn corrupt_wasm_in_plugin_path_does_not_stop_startup() {
     );
     assert!(
         body.as_array()
-            .is_some_and(|a| a.iter().any(|p| p["class"] == "file-source")),
+            .is_some_and(|a| a.iter().any(|p| p["aliases"]
+                .as_array()
+                .is_some_and(|names| names.iter().any(|n| n == "file-source")))),
         "the good plugins are still served next to corrupt ones: {body}"
     );
 

@@ -70,7 +70,10 @@ fn kafka_rest_scenario_with_file_config_provider() {
     assert_eq!(rest.get("/connectors"), (200, json!([])));
     let (status, plugins) = rest.get("/connector-plugins");
     assert_eq!(status, 200);
-    for class in ["file-source", "file-sink"] {
+    for class in [
+        "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        "org.apache.kafka.connect.file.FileStreamSinkConnector",
+    ] {
         assert!(
             plugins
                 .as_array()

@@ -789,7 +789,14 @@ pub fn validate(
     }
 
     // Transforms and predicates.
-    let transforms = resolve_transforms(registry, props, &mut errors, &mut configs, &mut groups);
+    let transforms = resolve_transforms(
+        registry,
+        props,
+        plugin_checks,
+        &mut errors,
+        &mut configs,
+        &mut groups,
+    );
 
     // The connector plugin's own keys.
     if let Some(plugin) = &connector {
@@ -1055,6 +1062,7 @@ fn resolve_converter(
 fn resolve_transforms(
     registry: &PluginRegistry,
     props: &BTreeMap<String, String>,
+    plugin_checks: &PluginChecks,
     errors: &mut ConfigErrors,
     configs: &mut Vec<ConfigInfo>,
     groups: &mut Vec<String>,
@@ -1078,6 +1086,7 @@ fn resolve_transforms(
                 Some(plugin) => {
                     let config = strip_prefix(props, &prefix);
                     plugin_keys(plugin, &config, &prefix, errors, configs, groups);
+                    prefixed_checks(plugin, &config, &prefix, plugin_checks, errors);
                     predicates.insert(
                         alias.clone(),
                         PluginSpec {
@@ -1132,6 +1141,7 @@ fn resolve_transforms(
             .remove("negate")
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         plugin_keys(plugin, &config, &prefix, errors, configs, groups);
+        prefixed_checks(plugin, &config, &prefix, plugin_checks, errors);
         let predicate = match predicate_alias {
             None => None,
             Some(p) => match predicates.get(p.trim()) {
@@ -1152,6 +1162,30 @@ fn resolve_transforms(
         });
     }
     out
+}
+
+/// A transform's or predicate's own `validate` (Kafka runs their `ConfigDef`
+/// validators when it validates a connector config), its problems reported under
+/// the prefixed keys (`transforms.cast.spec`); a problem the definition check
+/// already reported is not repeated, and one without a key of the plugin's goes to
+/// `<prefix>type`.
+fn prefixed_checks(
+    plugin: &Arc<LoadedPlugin>,
+    config: &BTreeMap<String, String>,
+    prefix: &str,
+    plugin_checks: &PluginChecks,
+    errors: &mut ConfigErrors,
+) {
+    for (key, message) in plugin_checks(plugin, config) {
+        let full = if plugin.config_key(&key).is_some() || config.contains_key(&key) {
+            format!("{prefix}{key}")
+        } else {
+            format!("{prefix}type")
+        };
+        if !errors.for_key(&full).contains(&message) {
+            errors.add(full, message);
+        }
+    }
 }
 
 /// Kafka's `ConfigKeyInfo` for one of a plugin's keys, named `full`.

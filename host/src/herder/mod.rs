@@ -282,16 +282,43 @@ pub fn plugin_list(services: &WorkerServices, connectors_only: bool) -> Vec<Plug
         // A converter that doubles as a header converter is listed once per kind, as
         // Kafka lists `StringConverter`.
         .flat_map(|p| {
-            p.kinds().into_iter().map(|kind| PluginInfo {
-                class: p.descriptor.name.clone(),
+            let (class, aliases) = listed_names(&p.descriptor);
+            p.kinds().into_iter().map(move |kind| PluginInfo {
+                class: class.clone(),
                 kind: kind.as_str().to_string(),
                 version: p.descriptor.version.clone(),
-                aliases: p.descriptor.aliases.clone(),
+                aliases: aliases.clone(),
             })
         })
         .collect();
     out.sort_by(|a, b| a.class.cmp(&b.class).then_with(|| a.kind.cmp(&b.kind)));
     out
+}
+
+/// How a plugin is listed: under the Kafka class it replaces (the first alias that is
+/// a fully qualified Java class name, e.g. `org.apache.kafka.connect.transforms.Cast$Value`),
+/// as Kafka Connect lists it and tooling looks for it, else under its own name; the
+/// other names (Ferry's own name first) as `aliases`.
+fn listed_names(
+    descriptor: &crate::plugin::bindings::types::PluginDescriptor,
+) -> (String, Vec<String>) {
+    let java_class = descriptor.aliases.iter().find(|alias| {
+        alias.contains('.')
+            && alias
+                .rsplit('.')
+                .next()
+                .is_some_and(|simple| simple.starts_with(|c: char| c.is_ascii_uppercase()))
+    });
+    match java_class {
+        Some(class) => {
+            let aliases = std::iter::once(&descriptor.name)
+                .chain(descriptor.aliases.iter().filter(|a| *a != class))
+                .cloned()
+                .collect();
+            (class.clone(), aliases)
+        }
+        None => (descriptor.name.clone(), descriptor.aliases.clone()),
+    }
 }
 
 /// Checks shared by both herders before a connector config is stored: a name and a

@@ -73,5 +73,18 @@ pub mod predicate {
     });
 }
 
+/// Bindings for `world family-plugin`: what every family (a component holding
+/// several plugins) exports besides its members' kind interfaces.
+pub mod family {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "family-plugin",
+        with: {
+            "ferry:connect/types": super::source::ferry::connect::types,
+            "ferry:connect/host": super::source::ferry::connect::host,
+        },
+    });
+}
+
 pub use source::ferry::connect::host;
 pub use source::ferry::connect::types;

@@ -10,7 +10,7 @@ use wasmtime::{Store, Trap};
 use wasmtime_wasi::{WasiCtxView, WasiView};
 
 use super::bindings::{
-    converter, header_converter, host, predicate, sink, source, transform, types,
+    converter, family, header_converter, host, predicate, sink, source, transform, types,
 };
 use super::engine::ticks_for;
 use super::registry::LoadedPlugin;
@@ -181,10 +181,12 @@ impl<B> Sandboxed<B> {
             &limits,
         )?;
         let stderr = store.data().sandbox.stderr.clone();
-        let bound = plugin
-            .pre
-            .instantiate(&mut store)
-            .and_then(|instance| bind(&mut store, &instance));
+        let bound = plugin.pre.instantiate(&mut store).and_then(|instance| {
+            if let Some(member) = plugin.member {
+                select_member(&mut store, &instance, member)?;
+            }
+            bind(&mut store, &instance)
+        });
         match bound {
             Ok(bindings) => Ok(Self {
                 store,
@@ -227,6 +229,18 @@ impl<B> Sandboxed<B> {
     pub fn poisoned(&self) -> bool {
         self.poisoned.is_some()
     }
+}
+
+/// Makes a family's fresh instance the member `index` (`family.select`), before any
+/// other call.
+fn select_member(
+    store: &mut Store<HostState>,
+    instance: &Instance,
+    index: u32,
+) -> wasmtime::Result<()> {
+    family::FamilyPlugin::new(&mut *store, instance)?
+        .ferry_connect_family()
+        .call_select(&mut *store, index)
 }
 
 /// A fresh store for one plugin instance: its own WASI context with `grants`, its
@@ -781,6 +795,24 @@ impl Introspect {
             plugin_call!(kind, &mut *store, instance, |guest| guest
                 .call_validate(&mut *store, config))
         })
+    }
+
+    /// `family.members()` on an already pre-instantiated family component.
+    pub fn members(
+        pre: &wasmtime::component::InstancePre<HostState>,
+        name_hint: &str,
+    ) -> Result<Vec<types::PluginDescriptor>, CallError> {
+        let limits = SandboxLimits::default();
+        let context = PluginContext::new("discovery", None);
+        let mut store = new_store(pre.engine(), context, name_hint, &[], &limits)?;
+        let stderr = store.data().sandbox.stderr.clone();
+        let result = (|| {
+            let instance = pre.instantiate(&mut store)?;
+            family::FamilyPlugin::new(&mut store, &instance)?
+                .ferry_connect_family()
+                .call_members(&mut store)
+        })();
+        result.map_err(|error| trap_error(error, &stderr, &limits, "family.members"))
     }
 
     /// `plugin.describe()` on an already pre-instantiated component.

@@ -93,6 +93,9 @@ pub struct LoadedPlugin {
     /// The component imports `transaction-context`: a source connector that can
     /// define its own transaction boundaries (Kafka's `canDefineTransactionBoundaries`).
     pub defines_transactions: bool,
+    /// For a member of a family (a component holding several plugins), its index in
+    /// `family.members`: every instance is `select`ed to it first.
+    pub member: Option<u32>,
 }
 
 impl std::fmt::Debug for LoadedPlugin {
@@ -147,6 +150,17 @@ pub enum LoadError {
         declared: types::PluginKind,
         exported: &'static str,
     },
+    #[error("family.members() failed: {0}")]
+    Members(String),
+    #[error(
+        "family member {name} says kind {declared:?}, whose interface the component does not export"
+    )]
+    MemberKind {
+        name: String,
+        declared: types::PluginKind,
+    },
+    #[error("family.members() returned no plugin")]
+    EmptyFamily,
 }
 
 /// Every plugin this worker knows, by name and alias.
@@ -184,17 +198,19 @@ impl PluginRegistry {
         files.sort();
         for file in files {
             let started = std::time::Instant::now();
-            match load_plugin(engine, linker, cache, &file) {
-                Ok(plugin) => {
-                    tracing::info!(
-                        plugin = %plugin.descriptor.name,
-                        kind = plugin.kind.as_str(),
-                        version = %plugin.descriptor.version,
-                        file = %file.display(),
-                        millis = started.elapsed().as_millis() as u64,
-                        "loaded plugin"
-                    );
-                    registry.add(Arc::new(plugin));
+            match load_plugins(engine, linker, cache, &file) {
+                Ok(plugins) => {
+                    for plugin in plugins {
+                        tracing::info!(
+                            plugin = %plugin.descriptor.name,
+                            kind = plugin.kind.as_str(),
+                            version = %plugin.descriptor.version,
+                            file = %file.display(),
+                            millis = started.elapsed().as_millis() as u64,
+                            "loaded plugin"
+                        );
+                        registry.add(Arc::new(plugin));
+                    }
                 }
                 Err(error) => {
                     // Keep it to one line: wasmtime's parse errors span several.
@@ -265,22 +281,25 @@ fn collect_wasm_files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn load_plugin(
+/// The WIT interface a family exports besides its members' kind interfaces.
+const FAMILY_EXPORT: &str = "ferry:connect/family@";
+
+/// Loads the plugin in `file`, or every member of a family.
+fn load_plugins(
     engine: &Engine,
     linker: &Linker<HostState>,
     cache: &CompileCache,
     file: &Path,
-) -> Result<LoadedPlugin, LoadError> {
+) -> Result<Vec<LoadedPlugin>, LoadError> {
     let bytes = std::fs::read(file).map_err(LoadError::Read)?;
     let component = cache.load(engine, &bytes)?;
     let exports = export_names(engine, &component);
+    let exports_kind = |kind: PluginKind| exports.iter().any(|n| n.starts_with(kind.export()));
     let kind = PluginKind::ALL
         .into_iter()
-        .find(|kind| exports.iter().any(|n| n.starts_with(kind.export())))
+        .find(|&kind| exports_kind(kind))
         .ok_or(LoadError::UnknownKind)?;
-    let header_converter = exports
-        .iter()
-        .any(|n| n.starts_with(PluginKind::HeaderConverter.export()));
+    let header_converter = exports_kind(PluginKind::HeaderConverter);
     let pre = linker
         .instantiate_pre(&component)
         .map_err(LoadError::Link)?;
@@ -288,6 +307,37 @@ fn load_plugin(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let defines_transactions = imports_transaction_context(engine, &component);
+    let plugin = |descriptor, kind, member| LoadedPlugin {
+        descriptor,
+        kind,
+        header_converter,
+        path: file.to_path_buf(),
+        pre: pre.clone(),
+        defines_transactions,
+        member,
+    };
+    if exports.iter().any(|n| n.starts_with(FAMILY_EXPORT)) {
+        let members =
+            Introspect::members(&pre, &hint).map_err(|e| LoadError::Members(e.to_string()))?;
+        if members.is_empty() {
+            return Err(LoadError::EmptyFamily);
+        }
+        return members
+            .into_iter()
+            .zip(0u32..)
+            .map(|(descriptor, index)| {
+                let kind = PluginKind::ALL
+                    .into_iter()
+                    .find(|&k| k.matches(descriptor.kind) && exports_kind(k))
+                    .ok_or_else(|| LoadError::MemberKind {
+                        name: descriptor.name.clone(),
+                        declared: descriptor.kind,
+                    })?;
+                Ok(plugin(descriptor, kind, Some(index)))
+            })
+            .collect();
+    }
     let descriptor =
         Introspect::describe(&pre, kind, &hint).map_err(|e| LoadError::Describe(e.to_string()))?;
     if !kind.matches(descriptor.kind) {
@@ -296,15 +346,7 @@ fn load_plugin(
             exported: kind.as_str(),
         });
     }
-    let defines_transactions = imports_transaction_context(engine, &component);
-    Ok(LoadedPlugin {
-        descriptor,
-        kind,
-        header_converter,
-        path: file.to_path_buf(),
-        pre,
-        defines_transactions,
-    })
+    Ok(vec![plugin(descriptor, kind, None)])
 }
 
 /// Whether the component imports `ferry:connect/transaction-context`: toolchains keep

@@ -1,5 +1,6 @@
 //! Kafka's `InsertField` transform, generic over which side of the record it changes
-//! ([`KeySide`] for `InsertField$Key`, [`ValueSide`] for `InsertField$Value`).
+//! ([`KeySide`] for `InsertField$Key`, [`ValueSide`] for `InsertField$Value`); one
+//! component exports both forms (a plugin family).
 //!
 //! Inserts the record's topic, partition, Kafka offset (sink records only), timestamp
 //! and/or a static string into a struct (with schema) or a map (schemaless). A field
@@ -20,44 +21,13 @@ pub const OFFSET_FIELD: &str = "offset.field";
 pub const TIMESTAMP_FIELD: &str = "timestamp.field";
 pub const STATIC_FIELD: &str = "static.field";
 pub const STATIC_VALUE: &str = "static.value";
-pub const REPLACE_NULL_WITH_DEFAULT: &str = "replace.null.with.default";
+pub const REPLACE_NULL_WITH_DEFAULT: &str = replace_null_with_default::CONFIG;
 
 const PURPOSE: &str = "field insertion";
 
-/// Which part of the record the transform changes.
-pub trait Side: 'static {
-    const NAME: &'static str;
-    const ALIASES: [&'static str; 2];
-    fn operating(record: &mut ConnectRecord) -> (&mut Option<Arc<Schema>>, &mut Value);
-}
-
-/// `InsertField$Key`.
-pub struct KeySide;
-
-impl Side for KeySide {
-    const NAME: &'static str = "insert-field-key";
-    const ALIASES: [&'static str; 2] = [
-        "InsertField$Key",
-        "org.apache.kafka.connect.transforms.InsertField$Key",
-    ];
-    fn operating(record: &mut ConnectRecord) -> (&mut Option<Arc<Schema>>, &mut Value) {
-        (&mut record.key_schema, &mut record.key)
-    }
-}
-
-/// `InsertField$Value`.
-pub struct ValueSide;
-
-impl Side for ValueSide {
-    const NAME: &'static str = "insert-field-value";
-    const ALIASES: [&'static str; 2] = [
-        "InsertField$Value",
-        "org.apache.kafka.connect.transforms.InsertField$Value",
-    ];
-    fn operating(record: &mut ConnectRecord) -> (&mut Option<Arc<Schema>>, &mut Value) {
-        (&mut record.value_schema, &mut record.value)
-    }
-}
+use transform_support::schema_util::copy_schema_basics_into;
+pub use transform_support::{KeySide, Side, ValueSide};
+use transform_support::{SchemaCache, replace_null_with_default, requirements};
 
 /// A field to insert: its name and whether it is optional.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,7 +46,8 @@ impl Spec {
         } else {
             (spec, true)
         };
-        (!name.is_empty()).then(|| Spec {
+        // Kafka keeps an empty name: maps get an "" key, struct schemas refuse it.
+        Some(Spec {
             name: name.to_string(),
             optional,
         })
@@ -92,12 +63,10 @@ pub struct InsertField<S: Side> {
     static_field: Option<Spec>,
     static_value: Option<String>,
     replace_null_with_default: bool,
-    /// Input struct schema -> output struct schema, most recent first.
-    schema_cache: Vec<(Arc<Schema>, Arc<Schema>)>,
+    /// Input struct schema -> output struct schema (Kafka's 16-entry cache).
+    schema_cache: SchemaCache,
     side: PhantomData<S>,
 }
-
-const SCHEMA_CACHE_SIZE: usize = 16;
 
 fn parse_config<S: Side>(config: &Config) -> Result<InsertField<S>, PluginError> {
     let t = InsertField {
@@ -108,7 +77,7 @@ fn parse_config<S: Side>(config: &Config) -> Result<InsertField<S>, PluginError>
         static_field: Spec::parse(config, STATIC_FIELD),
         static_value: config.get(STATIC_VALUE).map(str::to_string),
         replace_null_with_default: config.bool_or(REPLACE_NULL_WITH_DEFAULT, true)?,
-        schema_cache: Vec::new(),
+        schema_cache: SchemaCache::new(),
         side: PhantomData,
     };
     if t.topic.is_none()
@@ -137,9 +106,9 @@ fn field_key(name: &str, doc: &str) -> ConfigKey {
 impl<S: Side> Plugin for InsertField<S> {
     fn describe() -> PluginDescriptor {
         let suffix = " Suffix with <code>!</code> to make this a required field, or <code>?</code> to keep it optional (the default).";
-        PluginDescriptor::transformation(S::NAME)
+        PluginDescriptor::transformation(S::plugin_name("insert-field"))
             .version(env!("CARGO_PKG_VERSION"))
-            .aliases(S::ALIASES)
+            .aliases(S::aliases("InsertField"))
             .summary("Insert field(s) using attributes from the record metadata or a configured static value.")
             .config(field_key(TOPIC_FIELD, &format!("Field name for Kafka topic.{suffix}")))
             .config(field_key(PARTITION_FIELD, &format!("Field name for Kafka partition.{suffix}")))
@@ -150,11 +119,7 @@ impl<S: Side> Plugin for InsertField<S> {
             .config(field_key(TIMESTAMP_FIELD, &format!("Field name for record timestamp.{suffix}")))
             .config(field_key(STATIC_FIELD, &format!("Field name for static data field.{suffix}")))
             .config(field_key(STATIC_VALUE, "Static field value, if field name configured."))
-            .config(
-                ConfigKey::boolean(REPLACE_NULL_WITH_DEFAULT)
-                    .default_value("true")
-                    .doc("Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used."),
-            )
+            .config(replace_null_with_default::config_key())
     }
 
     fn validate(config: &Config) -> Vec<ConfigProblem> {
@@ -199,22 +164,15 @@ impl<S: Side> Transform for InsertField<S> {
         };
         match schema {
             None => {
+                requirements::require_map(value, PURPOSE)?;
                 let Value::Map(entries) = value else {
-                    return Err(PluginError::fatal(format!(
-                        "Only Map objects supported in absence of schema for [{PURPOSE}], found: {}",
-                        value.type_name()
-                    )));
+                    return Ok(Some(record));
                 };
                 self.insert_schemaless(entries, &meta)?;
             }
             Some(schema) => {
-                let Value::Struct(old) = value else {
-                    return Err(PluginError::fatal(format!(
-                        "Only Struct objects supported for [{PURPOSE}], found: {}",
-                        value.type_name()
-                    )));
-                };
-                let updated_schema = self.updated_schema(&old.schema);
+                let old = requirements::require_struct_of(value, Some(schema), PURPOSE)?;
+                let updated_schema = self.updated_schema(&old.schema)?;
                 let updated = self.insert_with_schema(old, Arc::clone(&updated_schema), &meta)?;
                 *schema = updated_schema;
                 *value = Value::Struct(updated);
@@ -236,7 +194,7 @@ impl Meta {
     fn offset(&self) -> Result<i64, PluginError> {
         self.offset.ok_or_else(|| {
             PluginError::fatal(format!(
-                "Only SinkRecord supported for [{PURPOSE}], found: SourceRecord"
+                "Only SinkRecord supported for [{PURPOSE}], found: org.apache.kafka.connect.source.SourceRecord"
             ))
         })
     }
@@ -258,14 +216,14 @@ impl<S: Side> InsertField<S> {
         if let Some(f) = &self.topic {
             put(&f.name, Value::from(meta.topic.as_str()));
         }
-        if let Some(f) = &self.partition {
-            put(&f.name, Value::from(meta.partition));
+        if let (Some(f), Some(partition)) = (&self.partition, meta.partition) {
+            put(&f.name, Value::Int32(partition));
         }
         if let Some(f) = &self.offset {
             put(&f.name, Value::Int64(meta.offset()?));
         }
-        if let Some(f) = &self.timestamp {
-            put(&f.name, Value::from(meta.timestamp));
+        if let (Some(f), Some(timestamp)) = (&self.timestamp, meta.timestamp) {
+            put(&f.name, Value::Int64(timestamp));
         }
         if let (Some(f), Some(v)) = (&self.static_field, &self.static_value) {
             put(&f.name, Value::from(v.as_str()));
@@ -291,14 +249,16 @@ impl<S: Side> InsertField<S> {
         if let Some(f) = &self.topic {
             updated.put(&f.name, meta.topic.as_str())?;
         }
-        if let Some(f) = &self.partition {
-            updated.put(&f.name, meta.partition)?;
+        // A null partition or timestamp leaves its field unset, as Kafka does (a
+        // required one then fails when the record is converted).
+        if let (Some(f), Some(partition)) = (&self.partition, meta.partition) {
+            updated.put(&f.name, partition)?;
         }
         if let Some(f) = &self.offset {
             updated.put(&f.name, meta.offset()?)?;
         }
-        if let Some(f) = &self.timestamp {
-            updated.put(&f.name, meta.timestamp)?;
+        if let (Some(f), Some(timestamp)) = (&self.timestamp, meta.timestamp) {
+            updated.put(&f.name, timestamp)?;
         }
         if let (Some(f), Some(v)) = (&self.static_field, &self.static_value) {
             updated.put(&f.name, v.as_str())?;
@@ -307,51 +267,46 @@ impl<S: Side> InsertField<S> {
     }
 
     /// The input schema plus the inserted fields (cached per input schema).
-    fn updated_schema(&mut self, schema: &Arc<Schema>) -> Arc<Schema> {
-        if let Some(i) = self
-            .schema_cache
-            .iter()
-            .position(|(k, _)| Arc::ptr_eq(k, schema) || k == schema)
-        {
-            let (_, updated) = self.schema_cache.remove(i);
-            self.schema_cache
-                .insert(0, (Arc::clone(schema), Arc::clone(&updated)));
-            return updated;
+    fn updated_schema(&mut self, schema: &Arc<Schema>) -> Result<Arc<Schema>, PluginError> {
+        if let Some(updated) = self.schema_cache.get(schema) {
+            return Ok(updated);
         }
-        // Kafka's SchemaUtil.copySchemaBasics: name, version, doc, parameters.
-        let mut builder = Schema {
-            name: schema.name.clone(),
-            version: schema.version,
-            doc: schema.doc.clone(),
-            parameters: schema.parameters.clone(),
-            ..Schema::structure()
-        };
+        // Kafka's SchemaUtil.copySchemaBasics(schema, SchemaBuilder.struct()).
+        let mut builder = copy_schema_basics_into(schema, Schema::structure());
         for field in &schema.fields {
             builder = builder.field(field.name.clone(), Arc::clone(&field.schema));
         }
-        let optional = |spec: &Spec, s: Schema| s.with_optional(spec.optional);
-        if let Some(f) = &self.topic {
-            builder = builder.field(f.name.clone(), optional(f, Schema::string()));
-        }
-        if let Some(f) = &self.partition {
-            builder = builder.field(f.name.clone(), optional(f, Schema::int32()));
-        }
-        if let Some(f) = &self.offset {
-            builder = builder.field(f.name.clone(), optional(f, Schema::int64()));
-        }
-        if let Some(f) = &self.timestamp {
-            builder = builder.field(f.name.clone(), optional(f, Schema::timestamp()));
-        }
-        if let Some(f) = &self.static_field {
-            builder = builder.field(f.name.clone(), optional(f, Schema::string()));
+        let inserted = [
+            (&self.topic, Schema::string()),
+            (&self.partition, Schema::int32()),
+            (&self.offset, Schema::int64()),
+            (&self.timestamp, Schema::timestamp()),
+            (&self.static_field, Schema::string()),
+        ];
+        for (spec, field_schema) in inserted {
+            let Some(spec) = spec else { continue };
+            // Kafka's SchemaBuilder.field checks.
+            if spec.name.is_empty() {
+                return Err(PluginError::fatal("fieldName cannot be null."));
+            }
+            if builder.field_named(&spec.name).is_some() {
+                return Err(PluginError::fatal(format!(
+                    "Cannot create field because of field name duplication {}",
+                    spec.name
+                )));
+            }
+            builder = builder.field(spec.name.clone(), field_schema.with_optional(spec.optional));
         }
         let updated = builder.into_arc();
         self.schema_cache
-            .insert(0, (Arc::clone(schema), Arc::clone(&updated)));
-        self.schema_cache.truncate(SCHEMA_CACHE_SIZE);
-        updated
+            .put(Arc::clone(schema), Arc::clone(&updated));
+        Ok(updated)
     }
 }
+
+// The component exports only exist on wasm: their symbol names clash natively.
+#[cfg(target_arch = "wasm32")]
+ferry_sdk::export_family!(transforms: [InsertField<KeySide>, InsertField<ValueSide>]);
 
 #[cfg(test)]
 mod tests {

@@ -82,6 +82,8 @@ pub struct JsonConverter {
     to_json_next: usize,
     /// Keyed by the exact bytes of the `"schema"` value.
     to_connect: HashMap<Vec<u8>, Arc<Schema>, FixedState>,
+    /// The schema text and schema of the last envelope read on the fast path.
+    last_envelope_schema: Option<(Vec<u8>, Arc<Schema>)>,
 }
 
 impl JsonConverter {
@@ -93,6 +95,7 @@ impl JsonConverter {
             to_json: Vec::new(),
             to_json_next: 0,
             to_connect: HashMap::default(),
+            last_envelope_schema: None,
         }
     }
 
@@ -197,10 +200,19 @@ impl JsonConverter {
         };
         let transcoded = json::transcode(data).map_err(parse_failed)?;
         let bytes = transcoded.as_deref().map_or(data, str::as_bytes);
-        let root = json::parse(bytes).map_err(parse_failed)?;
+        if self.options.schemas_enable
+            && let Some((schema, payload)) = self.cached_envelope(bytes)
+        {
+            let reader = Reader {
+                options: &self.options,
+            };
+            let value = reader.to_connect(Some(&schema), Some(&payload), 0)?;
+            return Ok((Some(schema), value));
+        }
         let reader = Reader {
             options: &self.options,
         };
+        let root = json::parse(bytes).map_err(parse_failed)?;
         if !self.options.schemas_enable {
             let value = reader.to_connect(None, root.as_ref(), 0)?;
             return Ok((None, value));
@@ -236,6 +248,69 @@ impl JsonConverter {
         let value = reader.to_connect(schema.as_ref(), Some(payload), 0)?;
         Ok((schema, value))
     }
+}
+
+impl JsonConverter {
+    /// The fast path for the common envelope, `{"schema":S,"payload":P}` (whitespace
+    /// allowed) whose schema text `S` is in the schema cache: the schema is found by
+    /// matching brackets and looked up by its bytes, and only the payload is parsed.
+    /// Equal bytes parsed before, so the answer is the one the full parse gives; any
+    /// other shape, a schema not cached yet, or a payload that does not parse here
+    /// returns `None` and the full parse decides (and words any error).
+    fn cached_envelope<'a>(&mut self, bytes: &'a [u8]) -> Option<(Arc<Schema>, Node<'a>)> {
+        if self.to_connect.is_empty() {
+            return None;
+        }
+        let ws = |mut i: usize| {
+            while matches!(bytes.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                i += 1;
+            }
+            i
+        };
+        let token =
+            |i: usize, text: &[u8]| bytes[i..].starts_with(text).then(|| ws(i + text.len()));
+        let i = token(ws(0), b"{")?;
+        let i = token(i, b"\"schema\"")?;
+        let start = token(i, b":")?;
+        // The schema the previous record had is the likely one: its text at `start`
+        // is the whole schema (brackets match the same way in equal bytes).
+        let (schema, end) = match &self.last_envelope_schema {
+            Some((text, schema)) if starts_with(&bytes[start..], text) => {
+                (Arc::clone(schema), start + text.len())
+            }
+            _ => {
+                let end = json::container_end(bytes, start)?;
+                (Arc::clone(self.to_connect.get(&bytes[start..end])?), end)
+            }
+        };
+        let i = token(ws(end), b",")?;
+        let i = token(i, b"\"payload\"")?;
+        let i = token(i, b":")?;
+        let (payload, after) = json::parse_member_value(bytes, i).ok()?;
+        token(ws(after), b"}")?;
+        if !matches!(&self.last_envelope_schema, Some((_, last)) if Arc::ptr_eq(last, &schema)) {
+            self.last_envelope_schema = Some((bytes[start..end].to_vec(), Arc::clone(&schema)));
+        }
+        Some((schema, payload))
+    }
+}
+
+/// `haystack.starts_with(prefix)`, comparing eight bytes at a time: wasm's `memcmp`
+/// goes byte by byte, and envelope schemas run to kilobytes.
+fn starts_with(haystack: &[u8], prefix: &[u8]) -> bool {
+    if haystack.len() < prefix.len() {
+        return false;
+    }
+    let haystack = &haystack[..prefix.len()];
+    let mut a = haystack.chunks_exact(8);
+    let mut b = prefix.chunks_exact(8);
+    for (x, y) in (&mut a).zip(&mut b) {
+        let word = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        if word(x) != word(y) {
+            return false;
+        }
+    }
+    a.remainder() == b.remainder()
 }
 
 fn find<'m, 'a>(members: &'m [Member<'a>], key: &str) -> Option<&'m Member<'a>> {

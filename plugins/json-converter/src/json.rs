@@ -214,6 +214,7 @@ pub fn parse(input: &[u8]) -> Result<Option<Node<'_>>, ParseError> {
         input,
         pos: 0,
         depth: 0,
+        embedded: false,
     };
     if input.starts_with(&[0xEF, 0xBB, 0xBF]) {
         parser.pos = 3;
@@ -223,6 +224,53 @@ pub fn parse(input: &[u8]) -> Result<Option<Node<'_>>, ParseError> {
         return Ok(None);
     }
     parser.value().map(Some)
+}
+
+/// Parse the value starting at `pos` as the value of a member of a root object (at
+/// nesting depth 1), exactly as [`parse`] would inside the whole document; returns it
+/// and the position just past it. The JsonConverter's envelope fast path reads only
+/// the payload with it.
+pub fn parse_member_value(input: &[u8], pos: usize) -> Result<(Node<'_>, usize), ParseError> {
+    let mut parser = Parser {
+        input,
+        pos,
+        depth: 1,
+        embedded: true,
+    };
+    let node = parser.value()?;
+    Ok((node, parser.pos))
+}
+
+/// Where the object or array starting at `pos` ends (one past its closing bracket),
+/// found by matching brackets outside strings and nothing else: `None` if `pos` is
+/// not an opening bracket or the input ends first. It checks no syntax, so use it only
+/// to find a span to compare with text that parsed before.
+pub fn container_end(input: &[u8], pos: usize) -> Option<usize> {
+    if !matches!(input.get(pos), Some(b'{' | b'[')) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = pos;
+    while i < input.len() {
+        match input[i] {
+            b'"' => {
+                i += 1;
+                while i < input.len() && input[i] != b'"' {
+                    i += if input[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Decode input that Jackson's `ByteSourceJsonBootstrapper` would read as UTF-16 or
@@ -303,6 +351,8 @@ struct Parser<'a> {
     input: &'a [u8],
     pos: usize,
     depth: usize,
+    /// Parsing a member value inside an object (not the root): no root-level checks.
+    embedded: bool,
 }
 
 /// A container being parsed.
@@ -429,7 +479,7 @@ impl<'a> Parser<'a> {
                 Some(b'n') => self.literal("null", Node::Null)?,
                 Some(b'-' | b'0'..=b'9') => {
                     let n = self.number()?;
-                    if open.is_empty() {
+                    if open.is_empty() && !self.embedded {
                         // Jackson's `_verifyRootSpace`.
                         match self.peek() {
                             None | Some(b' ' | b'\t' | b'\r' | b'\n') => {}

@@ -984,3 +984,39 @@ fn header_converter_converts_like_values() {
         Some(br#"{"schema":{"type":"int32","optional":false},"payload":7}"#.to_vec())
     );
 }
+
+/// The envelope fast path (schema bytes found in the cache, only the payload parsed)
+/// answers exactly as the full parse: the same records through a caching converter
+/// and through fresh ones, including shapes the fast path must leave to the full
+/// parse (other key order, extra members, bad payloads, trailing text, numbers).
+#[test]
+fn cached_envelopes_answer_as_the_full_parse() {
+    let schema = r#"{"type":"struct","fields":[{"type":"int32","optional":false,"field":"a"},{"type":"string","optional":true,"field":"s"}],"optional":false,"name":"x.Y"}"#;
+    let int_schema = r#"{"type":"int64","optional":false}"#;
+    let docs: Vec<String> = vec![
+        format!(r#"{{"schema":{schema},"payload":{{"a":1,"s":"x"}}}}"#),
+        format!(r#"{{"schema":{schema},"payload":{{"a":2,"s":null}}}}"#),
+        format!(" {{ \"schema\" : {schema} ,\n \"payload\" : {{\"a\":3}} }} "),
+        format!(r#"{{"payload":{{"a":4}},"schema":{schema}}}"#),
+        format!(r#"{{"schema":{schema},"payload":{{"a":"no"}}}}"#),
+        format!(r#"{{"schema":{schema},"payload":{{"a":5}},"extra":1}}"#),
+        format!(r#"{{"schema":{schema},"payload":{{"a":6,}}}}"#),
+        format!(r#"{{"schema":{schema},"payload":{{"a":7}}}} trailing"#),
+        format!(r#"{{"schema":{schema},"payload":{{"a":8,"a":9}}}}"#),
+        format!(r#"{{"schema":{schema},"payload":{{"s":"\"}}{{"}}}}"#),
+        format!(r#"{{"schema":{int_schema},"payload":42}}"#),
+        format!(r#"{{"schema":{int_schema},"payload":43}}"#),
+        format!(r#"{{"schema":{int_schema},"payload":44x}}"#),
+        format!(r#"{{"schema":{int_schema},"payload":45 }}"#),
+    ];
+    let options = || {
+        json_converter::config::Options::parse(Vec::<(&str, &str)>::new(), Some(false))
+            .expect("options")
+    };
+    let mut cached = json_converter::convert::JsonConverter::new(options());
+    for doc in &docs {
+        let fast = cached.to_connect(Some(doc.as_bytes()));
+        let full = json_converter::convert::deserialize(Some(doc.as_bytes()), &options());
+        assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{doc}");
+    }
+}

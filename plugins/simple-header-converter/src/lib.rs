@@ -4,10 +4,8 @@
 //! decimals, `[..]` lists, `{..}` maps, ISO-8601 dates, times and timestamps, else the
 //! string itself); Connect header values are written as `Values.convertToString`.
 
-pub mod number;
-pub mod parser;
-pub mod temporal;
-pub mod values;
+// Kafka's `Values` port lives in transform-support (InsertHeader parses with it too).
+pub use transform_support::values::{self, number, parser, temporal};
 
 use std::sync::Arc;
 

@@ -24,6 +24,8 @@
 //! `probe:<path>:ok` or `probe:<path>:denied`, after trying to read it (a path ending
 //! in `/` is listed as a directory instead), so tests can prove what is reachable.
 
+mod debezium;
+
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -49,6 +51,7 @@ const PROBE_PATHS: &str = "probe.paths";
 const COMMIT_EVERY: &str = "transaction.commit.every";
 const ABORT_POLL: &str = "transaction.abort.poll";
 const HEADERS: &str = "headers";
+const SHAPE: &str = "shape";
 /// Set by the connector in each task config.
 const TASK_ID: &str = "chaos.task.id";
 
@@ -99,6 +102,7 @@ impl Plugin for ChaosConnector {
                     .default_value("0")
                     .doc("Number of successful polls before misbehaving."),
             )
+            .config(ConfigKey::string(SHAPE).default_value("string").doc("string: records chaos-<n>; debezium: Debezium-style change events on `topic` (creates, deletes, tombstones and heartbeats; see the debezium module)."))
             .config(ConfigKey::boolean(HEADERS).default_value("false").doc("Give every record typed Connect headers: n (int64 record number), flag (boolean), list (array<int32> [1,2]), map (map<string,int32> {a:1}), date (Date 2024-01-02), text (string), none (null)."))
             .config(ConfigKey::int(RECORDS_PER_POLL).default_value("10").doc("Records per successful poll."))
             .config(
@@ -237,6 +241,8 @@ pub struct ChaosTask {
     /// Non-empty polls so far, for the transaction requests.
     batches: u32,
     headers: bool,
+    /// `shape=debezium`: the change events' schemas.
+    debezium: Option<debezium::Shapes>,
 }
 
 /// The typed headers a record gets with `headers=true`.
@@ -311,6 +317,15 @@ impl SourceTask for ChaosTask {
             abort_poll: config.parse_or(ABORT_POLL, 0)?,
             batches: 0,
             headers: config.parse_or(HEADERS, false)?,
+            debezium: match config.get_or(SHAPE, "string") {
+                "string" => None,
+                "debezium" => Some(debezium::Shapes::new(config.require(TOPIC)?)),
+                other => {
+                    return Err(PluginError::config(format!(
+                        "Invalid value {other} for configuration {SHAPE}: must be string or debezium"
+                    )));
+                }
+            },
         })
     }
 
@@ -356,11 +371,14 @@ impl SourceTask for ChaosTask {
                     0 => &self.topic,
                     len => &self.topics[(self.n as usize - 1) % len],
                 };
-                let record = ConnectRecord::new(
-                    topic,
-                    Some(Arc::clone(&self.schema)),
-                    Value::String(format!("chaos-{}", self.n)),
-                )
+                let record = match &self.debezium {
+                    Some(shapes) => shapes.record(self.n),
+                    None => ConnectRecord::new(
+                        topic,
+                        Some(Arc::clone(&self.schema)),
+                        Value::String(format!("chaos-{}", self.n)),
+                    ),
+                }
                 .with_source(self.partition.clone(), format!("{{\"n\":{}}}", self.n));
                 if self.headers {
                     typed_headers(record, self.n)
@@ -374,7 +392,7 @@ impl SourceTask for ChaosTask {
             self.batches += 1;
             if self.abort_poll == self.batches {
                 ferry_sdk::host::abort_transaction();
-            } else if self.commit_every > 0 && self.batches % self.commit_every == 0 {
+            } else if self.commit_every > 0 && self.batches.is_multiple_of(self.commit_every) {
                 ferry_sdk::host::commit_transaction();
             }
         }

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use ferry_sdk::{Config, ConfigKey, Converter, Plugin, PluginDescriptor, PluginError, Schema, Value};
+use ferry_sdk::{
+    Config, ConfigKey, Converter, Plugin, PluginDescriptor, PluginError, Schema, Value,
+};
 
 pub struct FlakyConverter {
     retriable_calls: u32,

@@ -20,7 +20,11 @@ impl Plugin for FlakySinkConnector {
         PluginDescriptor::sink("test-flaky-sink")
             .version(env!("CARGO_PKG_VERSION"))
             .summary("Writes values to a file, failing on demand (tests only).")
-            .config(ConfigKey::string("file").required().path(PathAccess::WriteFile))
+            .config(
+                ConfigKey::string("file")
+                    .required()
+                    .path(PathAccess::WriteFile),
+            )
             .config(ConfigKey::int("retriable.puts").default_value("0"))
             .config(ConfigKey::int("retriable.flushes").default_value("0"))
     }

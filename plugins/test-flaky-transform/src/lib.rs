@@ -50,7 +50,10 @@ impl Transform for FlakyTransform {
         })
     }
 
-    fn apply_record(&mut self, record: ConnectRecord) -> Result<Option<ConnectRecord>, PluginError> {
+    fn apply_record(
+        &mut self,
+        record: ConnectRecord,
+    ) -> Result<Option<ConnectRecord>, PluginError> {
         Ok(Some(record))
     }
 

@@ -186,3 +186,26 @@ pub mod predicate_part {
         },
     });
 }
+
+/// Imports `host`, exports `ferry:connect/family`: a component holding several
+/// plugins (see [`crate::export_family!`]).
+pub mod family_part {
+    wit_bindgen::generate!({
+        inline: "
+            package ferry:sdk@0.1.0;
+            world family-part {
+                import ferry:connect/host@0.1.0;
+                export ferry:connect/family@0.1.0;
+            }
+        ",
+        path: "../../wit",
+        world: "ferry:sdk/family-part",
+        pub_export_macro: true,
+        export_macro_name: "export_family_part",
+        default_bindings_module: "ferry_sdk::bindings::family_part",
+        with: {
+            "ferry:connect/types@0.1.0": crate::bindings::types,
+            "ferry:connect/host@0.1.0": crate::bindings::host,
+        },
+    });
+}

@@ -1,7 +1,9 @@
 //! Java-like `toString` rendering of Connect values, as Kafka's `StringConverter` and
 //! `FileStreamSink` produce it: `Struct{a=1,b=x}`, `[1, 2]`, `{k=v}`, `1.0`, `1.0E10`,
 //! Decimals as `BigDecimal.toString`. Null fields are left out of structs, as Kafka
-//! does. Bytes render as `[1, 2, 3]`; Date/Time/Timestamp as their physical numbers.
+//! does. Bytes render as `[1, 2, 3]`; Date/Time/Timestamp values as Java's
+//! `java.util.Date.toString()` in UTC (`Wed Nov 15 22:13:20 UTC 2023`), what a Kafka
+//! Connect worker whose JVM runs in UTC writes.
 
 use std::fmt::{self, Write};
 
@@ -28,8 +30,15 @@ fn write_value(out: &mut impl Write, schema: Option<&Schema>, value: &Value) -> 
         Value::Boolean(b) => write!(out, "{b}"),
         Value::Int8(v) => write!(out, "{v}"),
         Value::Int16(v) => write!(out, "{v}"),
-        Value::Int32(v) => write!(out, "{v}"),
-        Value::Int64(v) => write!(out, "{v}"),
+        Value::Int32(v) => match schema.and_then(Schema::logical_type) {
+            Some(LogicalType::Date) => out.write_str(&java_date(i64::from(*v) * MILLIS_PER_DAY)),
+            Some(LogicalType::Time) => out.write_str(&java_date(i64::from(*v))),
+            _ => write!(out, "{v}"),
+        },
+        Value::Int64(v) => match schema.and_then(Schema::logical_type) {
+            Some(LogicalType::Timestamp) => out.write_str(&java_date(*v)),
+            _ => write!(out, "{v}"),
+        },
         Value::Float32(v) => out.write_str(&java_float(*v)),
         Value::Float64(v) => out.write_str(&java_double(*v)),
         Value::String(s) => out.write_str(s),
@@ -89,6 +98,38 @@ fn write_value(out: &mut impl Write, schema: Option<&Schema>, value: &Value) -> 
             out.write_char('}')
         }
     }
+}
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// Java's `java.util.Date.toString()` for `ms` since the epoch in UTC:
+/// `EEE MMM dd HH:mm:ss zzz yyyy` (proleptic Gregorian; Java switches to the Julian
+/// calendar before 1582-10-15).
+pub fn java_date(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = ms.div_euclid(MILLIS_PER_DAY);
+    let secs = ms.rem_euclid(MILLIS_PER_DAY) / 1000;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{} {} {day:02} {:02}:{:02}:{:02} UTC {year}",
+        DAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 /// Java's `Double.toString`: `1.0`, `0.001`, `1.0E7`, `1.5E-4`, `NaN`, `Infinity`.
@@ -155,6 +196,24 @@ mod tests {
         assert_eq!(java_double(f64::NAN), "NaN");
         assert_eq!(java_float(0.1), "0.1");
         assert_eq!(java_float(f32::NEG_INFINITY), "-Infinity");
+    }
+
+    #[test]
+    fn temporal_values_render_as_java_dates() {
+        assert_eq!(java_date(1_700_086_400_000), "Wed Nov 15 22:13:20 UTC 2023");
+        assert_eq!(java_date(0), "Thu Jan 01 00:00:00 UTC 1970");
+        assert_eq!(java_date(-1), "Wed Dec 31 23:59:59 UTC 1969");
+        let ts = Schema::timestamp();
+        assert_eq!(
+            to_java_string(Some(&ts), &Value::Int64(951_782_400_000)),
+            "Tue Feb 29 00:00:00 UTC 2000"
+        );
+        let date = Schema::date();
+        assert_eq!(
+            to_java_string(Some(&date), &Value::Int32(19_724)),
+            "Tue Jan 02 00:00:00 UTC 2024"
+        );
+        assert_eq!(to_java_string(None, &Value::Int64(5)), "5");
     }
 
     #[test]

@@ -35,19 +35,19 @@ impl From<PluginError> for wit::PluginError {
     }
 }
 
-type WitResult<T> = Result<T, wit::PluginError>;
+pub(crate) type WitResult<T> = Result<T, wit::PluginError>;
 
 /// A plugin instance inside an exported resource.
 pub struct Instance<T>(RefCell<T>);
 
 impl<T> Instance<T> {
-    fn new(inner: T) -> Self {
+    pub(crate) fn new(inner: T) -> Self {
         Instance(RefCell::new(inner))
     }
 
     /// Run `f` on the instance. Re-entrant calls (impossible with a well-behaved
     /// host) are reported instead of panicking.
-    fn with<R>(&self, f: impl FnOnce(&mut T) -> Result<R, PluginError>) -> WitResult<R> {
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> Result<R, PluginError>) -> WitResult<R> {
         let mut inner = self.0.try_borrow_mut().map_err(|_| {
             wit::PluginError::Fatal("re-entrant call into a plugin instance".into())
         })?;

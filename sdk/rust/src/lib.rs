@@ -17,6 +17,7 @@ pub mod describe;
 pub mod display;
 pub mod error;
 pub mod export;
+pub mod family;
 pub mod host;
 pub mod logical;
 pub mod plugin;

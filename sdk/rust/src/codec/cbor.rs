@@ -82,10 +82,182 @@ pub fn encode(schema: Option<&Schema>, value: &Value, out: &mut Vec<u8>) -> Resu
 }
 
 /// Decode one CBOR item by `schema` (schemaless when `None`).
+///
+/// The common encodings (what every Ferry encoder writes: definite lengths, UTF-8
+/// text, 32/64-bit floats) are read straight into [`Value`]s; anything else, and any
+/// error, goes through the general `ciborium` path, which decides the answer and
+/// words the error.
 pub fn decode(schema: Option<&Arc<Schema>>, bytes: &[u8]) -> Result<Value, CodecError> {
+    let mut fast = Direct { bytes, pos: 0 };
+    if let Some(value) = fast.value(schema) {
+        return Ok(value);
+    }
     let cbor: Cbor = ciborium::from_reader(bytes)
         .map_err(|e| CodecError::Malformed(format!("bad CBOR: {e}")))?;
     from_cbor(schema, cbor)
+}
+
+/// A CBOR reader that builds values by schema without an intermediate tree. `None`
+/// means "not handled here": the caller falls back to the general path.
+struct Direct<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+/// A float (or an integer, widened) for a float schema: `info` (the head's additional
+/// information) tells a 32-bit float (26) from a 64-bit one (27).
+fn direct_float(major: u8, info: u8, arg: u64) -> Option<f64> {
+    match major {
+        0 => Some(arg as f64),
+        1 => Some((-1 - i128::from(arg)) as f64),
+        7 => match info {
+            26 => Some(f64::from(f32::from_bits(u32::try_from(arg).ok()?))),
+            27 => Some(f64::from_bits(arg)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Nesting the direct reader follows before leaving deeper values to the general path.
+const DIRECT_MAX_DEPTH: usize = 64;
+
+impl Direct<'_> {
+    /// The next item's major type and argument (tags skipped). Indefinite lengths,
+    /// reserved values and half floats are left to the general path.
+    fn head(&mut self) -> Option<(u8, u8, u64)> {
+        loop {
+            let initial = *self.bytes.get(self.pos)?;
+            self.pos += 1;
+            let (major, info) = (initial >> 5, initial & 0x1f);
+            let arg = match info {
+                0..=23 => u64::from(info),
+                24 => u64::from(self.take::<1>()?[0]),
+                25 if major == 7 => return None,
+                25 => u64::from(u16::from_be_bytes(self.take::<2>()?)),
+                26 => u64::from(u32::from_be_bytes(self.take::<4>()?)),
+                27 => u64::from_be_bytes(self.take::<8>()?),
+                _ => return None,
+            };
+            if major == 6 {
+                continue;
+            }
+            return Some((major, info, arg));
+        }
+    }
+
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let slice = self.bytes.get(self.pos..self.pos + N)?;
+        self.pos += N;
+        slice.try_into().ok()
+    }
+
+    fn slice(&mut self, len: u64) -> Option<&[u8]> {
+        let len = usize::try_from(len).ok()?;
+        let slice = self.bytes.get(self.pos..self.pos.checked_add(len)?)?;
+        self.pos += len;
+        Some(slice)
+    }
+
+    fn value(&mut self, schema: Option<&Arc<Schema>>) -> Option<Value> {
+        self.item(schema, 0)
+    }
+
+    fn item(&mut self, schema: Option<&Arc<Schema>>, depth: usize) -> Option<Value> {
+        if depth > DIRECT_MAX_DEPTH {
+            return None;
+        }
+        let (major, info, arg) = self.head()?;
+        if major == 7 && info == 22 {
+            return Some(Value::Null);
+        }
+        let Some(schema) = schema else {
+            return self.schemaless(major, info, arg, depth);
+        };
+        let int = |major: u8, arg: u64| -> Option<i128> {
+            match major {
+                0 => Some(i128::from(arg)),
+                1 => Some(-1 - i128::from(arg)),
+                _ => None,
+            }
+        };
+        Some(match schema.kind {
+            SchemaType::Int8 => Value::Int8(i8::try_from(int(major, arg)?).ok()?),
+            SchemaType::Int16 => Value::Int16(i16::try_from(int(major, arg)?).ok()?),
+            SchemaType::Int32 => Value::Int32(i32::try_from(int(major, arg)?).ok()?),
+            SchemaType::Int64 => Value::Int64(i64::try_from(int(major, arg)?).ok()?),
+            SchemaType::Float32 => Value::Float32(direct_float(major, info, arg)? as f32),
+            SchemaType::Float64 => Value::Float64(direct_float(major, info, arg)?),
+            SchemaType::Boolean => match (major, info) {
+                (7, 20) => Value::Boolean(false),
+                (7, 21) => Value::Boolean(true),
+                _ => return None,
+            },
+            SchemaType::String if major == 3 => {
+                Value::String(std::str::from_utf8(self.slice(arg)?).ok()?.to_string())
+            }
+            SchemaType::Bytes if major == 2 => Value::Bytes(self.slice(arg)?.to_vec()),
+            SchemaType::Array if major == 4 => {
+                let mut items = Vec::with_capacity(arg.min(1024) as usize);
+                for _ in 0..arg {
+                    items.push(self.item(schema.value_schema.as_ref(), depth + 1)?);
+                }
+                Value::Array(items)
+            }
+            SchemaType::Map if major == 5 => {
+                let mut entries = Vec::with_capacity(arg.min(1024) as usize);
+                for _ in 0..arg {
+                    let k = self.item(schema.key_schema.as_ref(), depth + 1)?;
+                    let v = self.item(schema.value_schema.as_ref(), depth + 1)?;
+                    entries.push((k, v));
+                }
+                Value::Map(entries)
+            }
+            SchemaType::Struct if major == 4 && arg == schema.fields.len() as u64 => {
+                let mut values = Vec::with_capacity(schema.fields.len());
+                for field in &schema.fields {
+                    values.push(self.item(Some(&field.schema), depth + 1)?);
+                }
+                Value::Struct(Struct {
+                    schema: Arc::clone(schema),
+                    values,
+                })
+            }
+            _ => return None,
+        })
+    }
+
+    fn schemaless(&mut self, major: u8, info: u8, arg: u64, depth: usize) -> Option<Value> {
+        Some(match major {
+            0 => Value::Int64(i64::try_from(arg).ok()?),
+            1 => Value::Int64(i64::try_from(-1 - i128::from(arg)).ok()?),
+            2 => Value::Bytes(self.slice(arg)?.to_vec()),
+            3 => Value::String(std::str::from_utf8(self.slice(arg)?).ok()?.to_string()),
+            4 => {
+                let mut items = Vec::with_capacity(arg.min(1024) as usize);
+                for _ in 0..arg {
+                    items.push(self.item(None, depth + 1)?);
+                }
+                Value::Array(items)
+            }
+            5 => {
+                let mut entries = Vec::with_capacity(arg.min(1024) as usize);
+                for _ in 0..arg {
+                    let k = self.item(None, depth + 1)?;
+                    let v = self.item(None, depth + 1)?;
+                    entries.push((k, v));
+                }
+                Value::Map(entries)
+            }
+            7 => match info {
+                20 => Value::Boolean(false),
+                21 => Value::Boolean(true),
+                26 | 27 => Value::Float64(direct_float(7, info, arg)?),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
 }
 
 fn check_kind(schema: &Schema, value: &Value) -> Result<(), CodecError> {
@@ -279,10 +451,47 @@ fn schemaless(cbor: Cbor) -> Result<Value, CodecError> {
 mod tests {
     use super::*;
 
+    /// Encodes, then decodes on both paths: the direct reader must handle what the
+    /// encoder writes and agree with the general path.
     fn round_trip(schema: Option<Arc<Schema>>, value: Value) -> Value {
         let mut buf = Vec::new();
         encode(schema.as_deref(), &value, &mut buf).expect("encode");
+        let general = ciborium::from_reader::<Cbor, _>(buf.as_slice())
+            .map_err(|e| CodecError::Malformed(e.to_string()))
+            .and_then(|cbor| from_cbor(schema.as_ref(), cbor))
+            .expect("general decode");
+        let direct = Direct {
+            bytes: &buf,
+            pos: 0,
+        }
+        .value(schema.as_ref())
+        .expect("the direct reader handles the encoder's output");
+        assert_eq!(direct, general);
         decode(schema.as_ref(), &buf).expect("decode")
+    }
+
+    #[test]
+    fn the_direct_reader_leaves_the_unusual_to_the_general_path() {
+        let int8 = Some(Schema::int8().into_arc());
+        // Out of range for int8: the general path words the error.
+        assert!(decode(int8.as_ref(), &[0x19, 0x01, 0x00]).is_err());
+        // A half float (0xf9) for a float64 schema: decoded by the general path.
+        let f64_schema = Some(Schema::float64().into_arc());
+        assert_eq!(
+            decode(f64_schema.as_ref(), &[0xf9, 0x3c, 0x00]).expect("half float"),
+            Value::Float64(1.0)
+        );
+        // An indefinite-length text: the general path reads it.
+        let text = Some(Schema::string().into_arc());
+        assert_eq!(
+            decode(text.as_ref(), &[0x7f, 0x61, b'a', 0x61, b'b', 0xff]).expect("indefinite"),
+            Value::String("ab".into())
+        );
+        // A tagged item: the tag is skipped on both paths.
+        assert_eq!(
+            decode(None, &[0xc1, 0x18, 0x2a]).expect("tagged"),
+            Value::Int64(42)
+        );
     }
 
     #[test]

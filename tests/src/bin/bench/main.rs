@@ -6,12 +6,16 @@
 //!    (`FileStreamSource` → topic → `FileStreamSink`, StringConverter) on Ferry, then
 //!    on Kafka Connect, then the same file through a raw rdkafka producer/consumer;
 //!    every output is checked byte for byte against the input;
-//! 3. three-worker clusters of each: create → balanced, a fourth worker → balanced,
+//! 3. JSON with schemas through a chain of five of Kafka's transforms into a
+//!    `FileStreamSink`, on each side, with and without the chain (the outputs must be
+//!    identical): records/s and each transform's cost per record;
+//! 4. three-worker clusters of each: create → balanced, a fourth worker → balanced,
 //!    `kill -9` → failed-over.
 //!
 //! A markdown table with the machine and versions is printed at the end.
 //!
-//! Usage: `bench [--lines N]` (default 1,000,000 lines of ~100 bytes).
+//! Usage: `bench [--lines N] [--chain-records N]` (default 1,000,000 lines of ~100
+//! bytes, 200,000 change events). `bench --only-transforms` runs scenario 3 alone.
 //! `bench --baseline-ferry PATH [--baseline-plugins DIR] [--rounds N]` instead runs
 //! only the standalone pipeline, on this build and on the `ferry` binary at PATH
 //! (with the plugins in DIR, built for that binary's WIT, if it differs) in
@@ -28,6 +32,7 @@ mod node;
 mod raw;
 mod report;
 mod standalone;
+mod transforms;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -42,10 +47,13 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use crate::node::Flavor;
 
 const DEFAULT_LINES: usize = 1_000_000;
+const DEFAULT_CHAIN_RECORDS: usize = 200_000;
 
 /// What to run.
 struct Args {
     lines: usize,
+    chain_records: usize,
+    only_transforms: bool,
     baseline: Option<std::path::PathBuf>,
     baseline_plugins: Option<std::path::PathBuf>,
     rounds: usize,
@@ -56,7 +64,8 @@ fn main() -> Result<()> {
     let dir = tempfile::Builder::new().prefix("ferry-bench-").tempdir()?;
     let result = match &args.baseline {
         Some(baseline) => run_baseline(&args, baseline, dir.path()),
-        None => run(args.lines, dir.path()),
+        None if args.only_transforms => run_transforms(args.chain_records, dir.path()),
+        None => run(&args, dir.path()),
     };
     if result.is_err() || std::env::var_os("FERRY_BENCH_KEEP").is_some() {
         // Keep the worker logs and configs for a look.
@@ -65,7 +74,8 @@ fn main() -> Result<()> {
     result
 }
 
-fn run(lines: usize, dir: &Path) -> Result<()> {
+fn run(args: &Args, dir: &Path) -> Result<()> {
+    let lines = args.lines;
     let broker = Broker::start();
     let input = dir.join("input.txt");
     generate(&input, lines)?;
@@ -104,6 +114,9 @@ fn run(lines: usize, dir: &Path) -> Result<()> {
     );
     eprintln!("bench: raw pipe done in {raw:.2?}");
 
+    let chain =
+        transforms::run(&broker, dir, &cache_dir, args.chain_records).context("transform chain")?;
+
     let kafka_cluster = distributed::run(Flavor::KafkaConnect, &broker, dir, &cache_dir)
         .context("kafka connect cluster")?;
     eprintln!(
@@ -128,6 +141,17 @@ fn run(lines: usize, dir: &Path) -> Result<()> {
         ferry_cluster,
         kafka_cluster,
     });
+    report::print_transforms(&chain);
+    Ok(())
+}
+
+/// Scenario 3 alone (`--only-transforms`).
+fn run_transforms(records: usize, dir: &Path) -> Result<()> {
+    let broker = Broker::start();
+    warm_up(&broker).context("broker warm-up")?;
+    let cache_dir = dir.join("ferry-plugin-cache");
+    let chain = transforms::run(&broker, dir, &cache_dir, records).context("transform chain")?;
+    report::print_transforms(&chain);
     Ok(())
 }
 
@@ -168,13 +192,15 @@ fn warm_up(broker: &Broker) -> Result<()> {
     bail!("a consumer group never received its first record")
 }
 
-const USAGE: &str =
-    "usage: bench [--lines N] [--baseline-ferry PATH [--baseline-plugins DIR] [--rounds N]]";
+const USAGE: &str = "usage: bench [--lines N] [--chain-records N] [--only-transforms] \
+     [--baseline-ferry PATH [--baseline-plugins DIR] [--rounds N]]";
 
 fn parse_args() -> Result<Args> {
     let mut args = std::env::args().skip(1);
     let mut parsed = Args {
         lines: DEFAULT_LINES,
+        chain_records: DEFAULT_CHAIN_RECORDS,
+        only_transforms: false,
         baseline: None,
         baseline_plugins: None,
         rounds: 3,
@@ -190,6 +216,10 @@ fn parse_args() -> Result<Args> {
         match arg.as_str() {
             "--lines" | "-n" => parsed.lines = number(args.next(), "--lines")?,
             "--rounds" => parsed.rounds = number(args.next(), "--rounds")?,
+            "--chain-records" => {
+                parsed.chain_records = number(args.next(), "--chain-records")?;
+            }
+            "--only-transforms" => parsed.only_transforms = true,
             "--baseline-plugins" => {
                 parsed.baseline_plugins = Some(
                     args.next()
@@ -210,6 +240,10 @@ fn parse_args() -> Result<Args> {
     }
     ensure!(parsed.lines > 1, "--lines must be at least 2");
     ensure!(parsed.rounds > 0, "--rounds must be at least 1");
+    ensure!(
+        parsed.chain_records > 0,
+        "--chain-records must be at least 1"
+    );
     Ok(parsed)
 }
 

@@ -1,15 +1,22 @@
-//! Kafka's `Values.parseString` and `Values.convertToString`, ported for the
-//! Connect data model of the SDK (logical values in physical form).
+//! Kafka's `Values.parseString` (what `InsertHeader` does with its `value.literal`,
+//! and the `SimpleHeaderConverter` with header bytes) and `Values.convertToString`
+//! (the `SimpleHeaderConverter`'s writing), for the Connect data model of the SDK
+//! (logical values in physical form).
 
 use std::sync::Arc;
+
+pub mod number;
+pub mod parser;
+pub mod temporal;
 
 use ferry_sdk::display::{java_double, java_float};
 use ferry_sdk::logical::LogicalType;
 use ferry_sdk::{Schema, SchemaType, Value};
 
-use crate::number::{BigDecimal, to_long};
-use crate::parser::{Parser, is_blank, java_trim};
-use crate::temporal::{self, MILLIS_PER_DAY, Temporal};
+use crate::config::java_trim;
+use number::{BigDecimal, to_long};
+use parser::{Parser, is_blank};
+use temporal::{MILLIS_PER_DAY, Temporal};
 
 /// A parsed schema and value; `None` is Java's `null` result.
 type Parsed = Option<(Option<Schema>, Value)>;

@@ -2,16 +2,13 @@
 //! with marks and rewinds. Positions count chars; Kafka counts UTF-16 units, which
 //! only differ by where a mark lands, never by which tokens come out.
 
+use crate::config::java_trim;
+
 pub struct Parser {
     original: Vec<char>,
     pos: usize,
     next_token: Option<String>,
     previous_token: Option<String>,
-}
-
-/// Java's `String.trim`: strips every char up to U+0020.
-pub fn java_trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c <= ' ')
 }
 
 /// Kafka's `Utils.isBlank`.
