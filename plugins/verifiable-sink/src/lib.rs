@@ -322,7 +322,7 @@ mod tests {
             concat!(
                 r#"{"task":3,"topic":"verifiable","partition":1,"offset":17,"key":2,"seqno":42,"#,
                 r#""headers":[{"key":"n","schema":"int8","value":"7"},"#,
-                r#"{"key":"d","schema":"org.apache.kafka.connect.data.Date","value":"1"},"#,
+                r#"{"key":"d","schema":"org.apache.kafka.connect.data.Date","value":"Fri Jan 02 00:00:00 UTC 1970"},"#,
                 r#"{"key":"raw","schema":null,"value":null}]}"#
             )
         );
