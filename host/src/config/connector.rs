@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::worker::{
     SANDBOX_KEYS, WorkerConfig, positive_number, sandbox_limits, split_list, strip_prefix,
 };
-use crate::plugin::bindings::types::{ConfigType, Importance, PathAccess};
-use crate::plugin::sandbox::check_path;
-use crate::plugin::{LoadedPlugin, PathGrant, PluginKind, PluginRegistry, SandboxLimits};
+use crate::plugin::bindings::types::{ConfigType, EndpointForm, Importance, PathAccess};
+use crate::plugin::capabilities::files::check_path;
+use crate::plugin::capabilities::{Grants, NetworkGrant};
+use crate::plugin::{LoadedPlugin, PluginKind, PluginRegistry, SandboxLimits};
 
 /// Kafka's default converter when neither worker nor connector names one.
 pub const DEFAULT_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
@@ -126,30 +127,45 @@ impl ResolvedConnector {
     }
 }
 
-/// The grants a connector or task config earns: every path-typed key it sets.
+/// The grants a connector or task config earns: every path-typed key it sets (under
+/// the worker's `ferry.sandbox.allowed.paths`) and every endpoint-typed key (within
+/// `ferry.sandbox.allowed.hosts`). A refused value is an error on its key.
 pub fn grants_for(
     plugin: &LoadedPlugin,
     config: &BTreeMap<String, String>,
-    allowed: &[std::path::PathBuf],
-) -> Result<Vec<PathGrant>, ConfigErrors> {
-    let mut grants = Vec::new();
+    worker: &WorkerConfig,
+) -> Result<Grants, ConfigErrors> {
+    let mut grants = Grants {
+        files: Vec::new(),
+        network: NetworkGrant {
+            allowed: worker.allowed_hosts.clone(),
+            ..NetworkGrant::default()
+        },
+    };
     let mut errors = ConfigErrors::default();
     for key in &plugin.descriptor.config {
-        if key.path == PathAccess::None {
+        if key.path == PathAccess::None && key.endpoint == EndpointForm::None {
             continue;
         }
         let Some(value) = config.get(&key.name).filter(|v| !v.trim().is_empty()) else {
             continue;
         };
-        match check_path(value.trim(), key.path, allowed) {
-            Ok(grant) => grants.push(grant),
-            Err(error) => errors.add(
-                &key.name,
-                format!(
-                    "Invalid value {value} for configuration {}: {error}",
-                    key.name
-                ),
-            ),
+        let invalid = |error: &dyn std::fmt::Display| {
+            format!(
+                "Invalid value {value} for configuration {}: {error}",
+                key.name
+            )
+        };
+        if key.path != PathAccess::None {
+            match check_path(value.trim(), key.path, &worker.allowed_paths) {
+                Ok(grant) => grants.files.push(grant),
+                Err(error) => errors.add(&key.name, invalid(&error)),
+            }
+        }
+        if key.endpoint != EndpointForm::None
+            && let Err(error) = grants.network.add(value, key.endpoint)
+        {
+            errors.add(&key.name, invalid(&error));
         }
     }
     if errors.is_empty() {
@@ -801,7 +817,7 @@ pub fn validate(
     // The connector plugin's own keys.
     if let Some(plugin) = &connector {
         plugin_keys(plugin, props, "", &mut errors, &mut configs, &mut groups);
-        if let Err(grant_errors) = grants_for(plugin, props, &worker.allowed_paths) {
+        if let Err(grant_errors) = grants_for(plugin, props, worker) {
             errors.errors.extend(grant_errors.errors);
         }
         for (key, message) in plugin_checks(plugin, props) {

@@ -7,8 +7,13 @@ use std::time::Duration;
 
 use crate::plugin::SandboxLimits;
 use crate::plugin::cache::CompileCache;
+use crate::plugin::capabilities::AllowedHosts;
+
+/// The worker's bound on network grants (see `crate::plugin::capabilities::network`).
+pub const ALLOWED_HOSTS: &str = "ferry.sandbox.allowed.hosts";
 
 /// A worker config that cannot be used.
+
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerConfigError {
     #[error("cannot read worker config {path}: {source}")]
@@ -39,6 +44,9 @@ pub struct WorkerConfig {
     pub offsets_file: Option<PathBuf>,
     pub offset_flush_interval: Duration,
     pub allowed_paths: Vec<PathBuf>,
+    /// `ferry.sandbox.allowed.hosts`: the endpoints any connector may be granted
+    /// (empty: no network at all).
+    pub allowed_hosts: AllowedHosts,
     pub sandbox: SandboxLimits,
     pub cache_dir: PathBuf,
     /// Set by `ferry distributed`: task ids are unique across the whole cluster.
@@ -163,6 +171,14 @@ impl WorkerConfig {
             .get("ferry.sandbox.allowed.paths")
             .map(|v| split_list(v).into_iter().map(PathBuf::from).collect())
             .unwrap_or_default();
+        let allowed_hosts = match props.get(ALLOWED_HOSTS) {
+            None => AllowedHosts::default(),
+            Some(value) => AllowedHosts::parse(value).map_err(|e| WorkerConfigError::Invalid {
+                key: ALLOWED_HOSTS.into(),
+                value: value.clone(),
+                reason: e.to_string(),
+            })?,
+        };
         let sandbox = sandbox_limits(&props, SandboxLimits::default())?;
         static_membership(&props)?;
         let topic_tracking = boolean(&props, "topic.tracking.enable")?.unwrap_or(true);
@@ -184,6 +200,7 @@ impl WorkerConfig {
             offsets_file,
             offset_flush_interval: Duration::from_millis(flush_ms.max(1)),
             allowed_paths,
+            allowed_hosts,
             sandbox,
             cache_dir,
             distributed: false,

@@ -12,9 +12,11 @@ use wasmtime_wasi::{WasiCtxView, WasiView};
 use super::bindings::{
     converter, family, header_converter, host, predicate, sink, source, transform, types,
 };
+use super::capabilities::Grants;
+use super::capabilities::http::HttpGrant;
 use super::engine::ticks_for;
 use super::registry::LoadedPlugin;
-use super::sandbox::{self, OutputTail, PathGrant, SandboxLimits, SandboxState};
+use super::sandbox::{self, OutputTail, SandboxLimits, SandboxState};
 
 /// Reads committed source offsets for the `host.read-offsets` import.
 pub trait OffsetReader: Send + Sync {
@@ -67,6 +69,17 @@ pub struct HostState {
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         self.sandbox.ctx()
+    }
+}
+
+impl wasmtime_wasi_http::WasiHttpView for HostState {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        let sandbox = &mut self.sandbox;
+        wasmtime_wasi_http::WasiHttpCtxView {
+            ctx: &mut sandbox.http.ctx,
+            table: &mut sandbox.table,
+            hooks: &mut sandbox.http.hooks,
+        }
     }
 }
 
@@ -142,6 +155,17 @@ impl CallError {
             other => other.to_string(),
         }
     }
+
+    /// Appends a line to the trace of a trap (other errors keep the plugin's words).
+    fn with_context(self, line: &str) -> Self {
+        match self {
+            CallError::Trap { summary, trace } => CallError::Trap {
+                summary,
+                trace: format!("{trace}\n{line}"),
+            },
+            other => other,
+        }
+    }
 }
 
 impl From<types::PluginError> for CallError {
@@ -169,7 +193,7 @@ impl<B> Sandboxed<B> {
     fn instantiate(
         plugin: &Arc<LoadedPlugin>,
         context: PluginContext,
-        grants: &[PathGrant],
+        grants: &Grants,
         limits: SandboxLimits,
         bind: impl FnOnce(&mut Store<HostState>, &Instance) -> wasmtime::Result<B>,
     ) -> Result<Self, CallError> {
@@ -214,7 +238,11 @@ impl<B> Sandboxed<B> {
             Ok(value) => Ok(value),
             Err(error) => {
                 let stderr = self.store.data().sandbox.stderr.clone();
-                let error = trap_error(error, &stderr, &self.limits, what);
+                let mut error = trap_error(error, &stderr, &self.limits, what);
+                let network = &self.store.data().sandbox.network.counters;
+                if network.any() {
+                    error = error.with_context(&format!("network use so far: {network}"));
+                }
                 self.poisoned = Some(error.clone());
                 Err(error)
             }
@@ -228,6 +256,16 @@ impl<B> Sandboxed<B> {
     /// Whether a call trapped: the instance refuses further calls and must be replaced.
     pub fn poisoned(&self) -> bool {
         self.poisoned.is_some()
+    }
+}
+
+impl<B> Drop for Sandboxed<B> {
+    /// Tells the operator what the plugin did on the network, once per instance.
+    fn drop(&mut self) {
+        let network = &self.store.data().sandbox.network.counters;
+        if network.any() {
+            tracing::info!(plugin = %self.plugin.descriptor.name, "network use: {network}");
+        }
     }
 }
 
@@ -249,16 +287,18 @@ fn new_store(
     engine: &wasmtime::Engine,
     context: PluginContext,
     plugin: &str,
-    grants: &[PathGrant],
+    grants: &Grants,
     limits: &SandboxLimits,
 ) -> Result<Store<HostState>, CallError> {
     let stderr = OutputTail::new();
-    let (wasi, file_only) = sandbox::wasi_context(grants, &stderr)
+    let (wasi, file_only, network) = sandbox::wasi_context(grants, &stderr)
         .map_err(|e| CallError::Fatal(format!("cannot grant filesystem access: {e}")))?;
     let state = HostState {
         sandbox: SandboxState {
             wasi,
             file_only,
+            http: HttpGrant::new(network.clone()),
+            network,
             table: Default::default(),
             limits: sandbox::store_limits(limits),
             stderr,
@@ -337,7 +377,7 @@ impl SourceConnector {
     pub fn open(
         plugin: &Arc<LoadedPlugin>,
         ctx: PluginContext,
-        grants: &[PathGrant],
+        grants: &Grants,
         limits: SandboxLimits,
         config: &Config,
     ) -> Result<Self, CallError> {
@@ -385,7 +425,7 @@ impl SourceTask {
     pub fn open(
         plugin: &Arc<LoadedPlugin>,
         ctx: PluginContext,
-        grants: &[PathGrant],
+        grants: &Grants,
         limits: SandboxLimits,
         config: &Config,
     ) -> Result<Self, CallError> {
@@ -434,7 +474,7 @@ impl SinkConnector {
     pub fn open(
         plugin: &Arc<LoadedPlugin>,
         ctx: PluginContext,
-        grants: &[PathGrant],
+        grants: &Grants,
         limits: SandboxLimits,
         config: &Config,
     ) -> Result<Self, CallError> {
@@ -476,7 +516,7 @@ impl SinkTask {
     pub fn open(
         plugin: &Arc<LoadedPlugin>,
         ctx: PluginContext,
-        grants: &[PathGrant],
+        grants: &Grants,
         limits: SandboxLimits,
         config: &Config,
     ) -> Result<Self, CallError> {
@@ -538,7 +578,7 @@ impl Converter {
         config: &Config,
         is_key: bool,
     ) -> Result<Self, CallError> {
-        let mut inner = Sandboxed::instantiate(plugin, ctx, &[], limits, |s, i| {
+        let mut inner = Sandboxed::instantiate(plugin, ctx, &Grants::default(), limits, |s, i| {
             converter::ConverterPlugin::new(s, i)
         })?;
         let handle = flat(inner.call("converter.open", |b, s| {
@@ -600,7 +640,7 @@ impl HeaderConverter {
         limits: SandboxLimits,
         config: &Config,
     ) -> Result<Self, CallError> {
-        let mut inner = Sandboxed::instantiate(plugin, ctx, &[], limits, |s, i| {
+        let mut inner = Sandboxed::instantiate(plugin, ctx, &Grants::default(), limits, |s, i| {
             header_converter::HeaderConverterPlugin::new(s, i)
         })?;
         let handle = flat(inner.call("header-converter.open", |b, s| {
@@ -675,7 +715,7 @@ impl Transform {
         limits: SandboxLimits,
         config: &Config,
     ) -> Result<Self, CallError> {
-        let mut inner = Sandboxed::instantiate(plugin, ctx, &[], limits, |s, i| {
+        let mut inner = Sandboxed::instantiate(plugin, ctx, &Grants::default(), limits, |s, i| {
             transform::TransformPlugin::new(s, i)
         })?;
         let handle = flat(inner.call("transform.open", |b, s| {
@@ -714,7 +754,7 @@ impl Predicate {
         limits: SandboxLimits,
         config: &Config,
     ) -> Result<Self, CallError> {
-        let mut inner = Sandboxed::instantiate(plugin, ctx, &[], limits, |s, i| {
+        let mut inner = Sandboxed::instantiate(plugin, ctx, &Grants::default(), limits, |s, i| {
             predicate::PredicatePlugin::new(s, i)
         })?;
         let handle = flat(inner.call("predicate.open", |b, s| {
@@ -787,7 +827,7 @@ impl Introspect {
         let mut inner = Sandboxed::instantiate(
             plugin,
             PluginContext::new("validate", None),
-            &[],
+            &Grants::default(),
             SandboxLimits::default(),
             |_, instance| Ok(*instance),
         )?;
@@ -804,7 +844,13 @@ impl Introspect {
     ) -> Result<Vec<types::PluginDescriptor>, CallError> {
         let limits = SandboxLimits::default();
         let context = PluginContext::new("discovery", None);
-        let mut store = new_store(pre.engine(), context, name_hint, &[], &limits)?;
+        let mut store = new_store(
+            pre.engine(),
+            context,
+            name_hint,
+            &Grants::default(),
+            &limits,
+        )?;
         let stderr = store.data().sandbox.stderr.clone();
         let result = (|| {
             let instance = pre.instantiate(&mut store)?;
@@ -823,7 +869,13 @@ impl Introspect {
     ) -> Result<types::PluginDescriptor, CallError> {
         let limits = SandboxLimits::default();
         let context = PluginContext::new("discovery", None);
-        let mut store = new_store(pre.engine(), context, name_hint, &[], &limits)?;
+        let mut store = new_store(
+            pre.engine(),
+            context,
+            name_hint,
+            &Grants::default(),
+            &limits,
+        )?;
         let stderr = store.data().sandbox.stderr.clone();
         let result = (|| {
             let instance = pre.instantiate(&mut store)?;

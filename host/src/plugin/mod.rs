@@ -3,12 +3,13 @@
 
 pub mod bindings;
 pub mod cache;
+pub mod capabilities;
 pub mod engine;
-pub mod file_grants;
 pub mod instance;
 pub mod registry;
 pub mod sandbox;
 
+pub use capabilities::{Grants, PathGrant};
 pub use instance::{CallError, PluginContext};
 pub use registry::{LoadedPlugin, PluginKind, PluginRegistry};
-pub use sandbox::{PathGrant, SandboxLimits};
+pub use sandbox::SandboxLimits;

@@ -175,7 +175,7 @@ impl PluginRegistry {
     pub fn linker(engine: &Engine) -> Result<Linker<HostState>, wasmtime::Error> {
         let mut linker = Linker::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        super::file_grants::add_to_linker(&mut linker)?;
+        super::capabilities::add_to_linker(&mut linker)?;
         source::SourcePlugin::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)?;
         Ok(linker)
     }

@@ -1,9 +1,8 @@
-//! The sandbox every plugin instance runs in: deny-by-default WASI, explicit path
-//! grants, a memory cap and a per-call CPU deadline.
+//! The sandbox every plugin instance runs in: deny-by-default WASI, the grants of
+//! `capabilities` (files, network), a memory cap and a per-call CPU deadline.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::io;
-use std::path::{Component as PathComponent, Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -14,10 +13,12 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use super::bindings::types::PathAccess;
-use super::file_grants::FileOnlyDirs;
+use super::capabilities::Grants;
+use super::capabilities::files::{self, FileOnlyDirs};
+use super::capabilities::http::HttpGrant;
+use super::capabilities::network::NetworkPolicy;
 use crate::util::lock;
 
 /// Default linear-memory cap per plugin instance.
@@ -43,154 +44,18 @@ impl Default for SandboxLimits {
     }
 }
 
-/// A filesystem path a plugin may touch, granted because one of its path-typed
-/// config keys names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PathGrant {
-    /// Absolute, normalized host path (the guest sees the same path).
-    pub path: PathBuf,
-    pub access: PathAccess,
-}
-
-/// Why a path cannot be granted.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum GrantError {
-    #[error("'{0}' is not an absolute path")]
-    NotAbsolute(String),
-    #[error(
-        "'{path}' is outside the directories plugins may access (worker property ferry.sandbox.allowed.paths = [{allowed}])"
-    )]
-    NotAllowed { path: String, allowed: String },
-    #[error("'{0}' does not exist")]
-    Missing(String),
-}
-
-/// Checks that `value` names a path under one of `allowed` prefixes and returns it
-/// normalized. Symlinks are resolved for the part of the path that exists, so a
-/// link cannot lead out of the allowed tree.
-pub fn check_path(
-    value: &str,
-    access: PathAccess,
-    allowed: &[PathBuf],
-) -> Result<PathGrant, GrantError> {
-    let raw = Path::new(value);
-    if !raw.is_absolute() {
-        return Err(GrantError::NotAbsolute(value.to_string()));
-    }
-    let normalized = resolve(raw);
-    if matches!(access, PathAccess::ReadDir | PathAccess::WriteDir) && !normalized.is_dir() {
-        return Err(GrantError::Missing(value.to_string()));
-    }
-    let permitted = allowed
-        .iter()
-        .any(|prefix| normalized.starts_with(resolve(prefix)));
-    if !permitted {
-        return Err(GrantError::NotAllowed {
-            path: value.to_string(),
-            allowed: allowed
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    }
-    Ok(PathGrant {
-        path: normalized,
-        access,
-    })
-}
-
-/// Lexically normalizes `path`, then canonicalizes its longest existing ancestor.
-fn resolve(path: &Path) -> PathBuf {
-    let mut lexical = PathBuf::new();
-    for part in path.components() {
-        match part {
-            PathComponent::ParentDir => {
-                lexical.pop();
-            }
-            PathComponent::CurDir => {}
-            other => lexical.push(other),
-        }
-    }
-    let mut existing = lexical.clone();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match (
-            existing.file_name().map(|n| n.to_owned()),
-            existing.parent(),
-        ) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                existing = parent.to_path_buf();
-            }
-            _ => return lexical,
-        }
-    }
-    let mut resolved = existing.canonicalize().unwrap_or(existing);
-    for name in rest.into_iter().rev() {
-        resolved.push(name);
-    }
-    resolved
-}
-
 /// Builds a WASI context that grants nothing but `grants`: no environment, no
-/// arguments, no sockets, no stdin; stdout is discarded and stderr is kept as a
-/// short tail for failure traces. A file grant preopens the file's directory (WASI
-/// preopens are directories) at the same path the host uses, and the returned
-/// [`FileOnlyDirs`] limits that directory to the granted file names.
+/// arguments, no stdin; stdout is discarded and stderr is kept as a short tail for
+/// failure traces. Each capability prepares its own part (see `capabilities`).
 pub fn wasi_context(
-    grants: &[PathGrant],
+    grants: &Grants,
     stderr: &OutputTail,
-) -> io::Result<(WasiCtx, FileOnlyDirs)> {
+) -> io::Result<(WasiCtx, FileOnlyDirs, Arc<NetworkPolicy>)> {
     let mut builder = WasiCtxBuilder::new();
     builder.stderr(stderr.clone());
-    builder
-        .allow_tcp(false)
-        .allow_udp(false)
-        .allow_ip_name_lookup(false);
-    // Directory → (writable, whole directory granted, file names granted).
-    let mut dirs: BTreeMap<PathBuf, (bool, bool, Vec<String>)> = BTreeMap::new();
-    for grant in grants {
-        match grant.access {
-            PathAccess::None => {}
-            PathAccess::ReadDir | PathAccess::WriteDir => {
-                let entry = dirs.entry(grant.path.clone()).or_default();
-                entry.0 |= grant.access == PathAccess::WriteDir;
-                entry.1 = true;
-            }
-            PathAccess::ReadFile | PathAccess::WriteFile => {
-                let entry = dirs.entry(parent_of(&grant.path)).or_default();
-                entry.0 |= grant.access == PathAccess::WriteFile;
-                if let Some(name) = grant.path.file_name() {
-                    entry.2.push(name.to_string_lossy().into_owned());
-                }
-            }
-        }
-    }
-    let mut file_only = FileOnlyDirs::default();
-    for (dir, (writable, whole, names)) in dirs {
-        let guest = dir.to_string_lossy().into_owned();
-        let perms = if writable {
-            FsPerms::ReadWrite
-        } else {
-            FsPerms::ReadOnly
-        };
-        builder
-            .preopened_dir(&dir, &guest, perms)
-            .map_err(|error| io::Error::other(format!("{}: {error:#}", dir.display())))?;
-        if !whole {
-            for name in names {
-                file_only.allow(guest.clone(), name);
-            }
-        }
-    }
-    Ok((builder.build(), file_only))
-}
-
-fn parent_of(path: &Path) -> PathBuf {
-    path.parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("/"))
+    let file_only = files::prepare(&grants.files, &mut builder)?;
+    let network = grants.network.prepare(&mut builder);
+    Ok((builder.build(), file_only, network))
 }
 
 /// Builds the store limits for one instance. A refused memory growth traps (with a
@@ -210,6 +75,10 @@ pub struct SandboxState {
     pub wasi: WasiCtx,
     /// Preopened directories that expose only granted files.
     pub file_only: FileOnlyDirs,
+    /// The network grant's connect-time check and the plugin's traffic counters.
+    pub network: Arc<NetworkPolicy>,
+    /// `wasi:http` state, sending only what `network` permits.
+    pub http: HttpGrant,
     pub table: ResourceTable,
     pub limits: StoreLimits,
     pub stderr: OutputTail,
@@ -307,46 +176,6 @@ impl tokio::io::AsyncWrite for OutputTail {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_outside_the_allow_list_are_refused() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let allowed = vec![dir.path().to_path_buf()];
-        let inside = dir.path().join("in.txt");
-        let grant = check_path(
-            inside.to_str().expect("utf8"),
-            PathAccess::ReadFile,
-            &allowed,
-        )
-        .expect("inside is allowed");
-        assert!(grant.path.ends_with("in.txt"));
-        let escape = format!("{}/../etc/passwd", dir.path().display());
-        assert!(matches!(
-            check_path(&escape, PathAccess::ReadFile, &allowed),
-            Err(GrantError::NotAllowed { .. })
-        ));
-        assert!(matches!(
-            check_path("relative.txt", PathAccess::ReadFile, &allowed),
-            Err(GrantError::NotAbsolute(_))
-        ));
-        assert!(matches!(
-            check_path("/etc/passwd", PathAccess::ReadFile, &[]),
-            Err(GrantError::NotAllowed { .. })
-        ));
-    }
-
-    #[test]
-    fn symlinks_cannot_escape() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let link = dir.path().join("link");
-        std::os::unix::fs::symlink("/etc", &link).expect("symlink");
-        let allowed = vec![dir.path().to_path_buf()];
-        let through = format!("{}/passwd", link.display());
-        assert!(matches!(
-            check_path(&through, PathAccess::ReadFile, &allowed),
-            Err(GrantError::NotAllowed { .. })
-        ));
-    }
 
     #[test]
     fn stderr_tail_keeps_the_end() {

@@ -221,7 +221,7 @@ impl ConnectorRuntime {
             let grants = grants_for(
                 &resolved.connector,
                 &resolved.config.props,
-                &self.services.config.allowed_paths,
+                &self.services.config,
             )
             .map_err(|e| e.message(&resolved.connector.descriptor.name))?;
             let mut ctx = PluginContext::new(resolved.name.clone(), None);

@@ -137,7 +137,7 @@ impl TaskArgs {
         open: impl FnOnce(
             &Arc<crate::plugin::LoadedPlugin>,
             crate::plugin::PluginContext,
-            &[crate::plugin::PathGrant],
+            &crate::plugin::Grants,
             crate::plugin::SandboxLimits,
             &Vec<(String, String)>,
         ) -> Result<T, crate::plugin::CallError>,
@@ -146,7 +146,7 @@ impl TaskArgs {
         let grants = crate::config::connector::grants_for(
             &connector.connector,
             &self.config,
-            &self.services.config.allowed_paths,
+            &self.services.config,
         )
         .map_err(|errors| errors.message(&connector.connector.descriptor.name))?;
         let config = crate::plugin::instance::config_list(&self.config);

@@ -23,6 +23,11 @@
 //! poll a task with `probe.paths` set emits one record per listed path,
 //! `probe:<path>:ok` or `probe:<path>:denied`, after trying to read it (a path ending
 //! in `/` is listed as a directory instead), so tests can prove what is reachable.
+//! Network probing: `grant.endpoint` (`host:port`) and `grant.url` (a URL) are
+//! endpoints the host grants; `probe.net` lists probes run on the first poll, each
+//! emitting `net:<probe>:ok` or `net:<probe>:denied`: `tcp:<host:port>` (connect, send
+//! a line, read the echo), `lookup:<name>` (resolve), `listen:<addr>` (bind and
+//! listen), `udp:<host:port>` (send a datagram) and `http:<url>` (GET, status 200).
 
 mod debezium;
 
@@ -30,7 +35,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use ferry_sdk::{
-    Config, ConfigKey, ConfigProblem, ConnectRecord, Importance, PathAccess, Plugin,
+    Config, ConfigKey, ConfigProblem, ConnectRecord, EndpointForm, Importance, PathAccess, Plugin,
     PluginDescriptor, PluginError, Schema, SourceConnector, SourceTask, Value,
 };
 
@@ -48,6 +53,9 @@ const TOPICS: &str = "topics";
 const INSTANCE_DIR: &str = "instance.dir";
 const FAIL_INSTANCES: &str = "fail.instances";
 const PROBE_PATHS: &str = "probe.paths";
+const GRANT_ENDPOINT: &str = "grant.endpoint";
+const GRANT_URL: &str = "grant.url";
+const PROBE_NET: &str = "probe.net";
 const COMMIT_EVERY: &str = "transaction.commit.every";
 const ABORT_POLL: &str = "transaction.abort.poll";
 const HEADERS: &str = "headers";
@@ -114,6 +122,21 @@ impl Plugin for ChaosConnector {
                 ConfigKey::string(GRANT_FILE)
                     .path(PathAccess::ReadFile)
                     .doc("A file the host grants read access to (sandbox tests)."),
+            )
+            .config(
+                ConfigKey::string(GRANT_ENDPOINT)
+                    .endpoint(EndpointForm::HostPort)
+                    .doc("A host:port the host grants TCP connections to (sandbox tests)."),
+            )
+            .config(
+                ConfigKey::string(GRANT_URL)
+                    .endpoint(EndpointForm::Url)
+                    .doc("A URL the host grants HTTP requests to (sandbox tests)."),
+            )
+            .config(
+                ConfigKey::list(PROBE_NET)
+                    .default_value("")
+                    .doc("Network probes for the first poll: tcp:<host:port>, lookup:<name>, listen:<addr>, udp:<host:port>, http:<url>."),
             )
             .config(
                 ConfigKey::boolean(HANG_IN_VALIDATE)
@@ -236,6 +259,7 @@ pub struct ChaosTask {
     emitted: u64,
     polls: u32,
     probes: Vec<String>,
+    net_probes: Vec<String>,
     commit_every: u32,
     abort_poll: u32,
     /// Non-empty polls so far, for the transaction requests.
@@ -313,6 +337,7 @@ impl SourceTask for ChaosTask {
             emitted: 0,
             polls: 0,
             probes: config.list(PROBE_PATHS).unwrap_or_default(),
+            net_probes: config.list(PROBE_NET).unwrap_or_default(),
             commit_every: config.parse_or(COMMIT_EVERY, 0)?,
             abort_poll: config.parse_or(ABORT_POLL, 0)?,
             batches: 0,
@@ -330,6 +355,29 @@ impl SourceTask for ChaosTask {
     }
 
     fn poll(&mut self) -> Result<Vec<ConnectRecord>, PluginError> {
+        if !self.net_probes.is_empty() {
+            let probes = std::mem::take(&mut self.net_probes);
+            return Ok(probes
+                .iter()
+                .map(|probe| {
+                    let verdict = match net_probe(probe) {
+                        Ok(()) => "ok".to_string(),
+                        Err(why) => {
+                            ferry_sdk::host::log(
+                                ferry_sdk::LogLevel::Info,
+                                &format!("probe {probe}: {why}"),
+                            );
+                            "denied".to_string()
+                        }
+                    };
+                    ConnectRecord::new(
+                        &self.topic,
+                        Some(Arc::clone(&self.schema)),
+                        Value::String(format!("net:{probe}:{verdict}")),
+                    )
+                })
+                .collect());
+        }
         if !self.probes.is_empty() {
             let probes = std::mem::take(&mut self.probes);
             return Ok(probes
@@ -437,6 +485,52 @@ fn misbehave(mode: Mode, polls: u32) {
 }
 
 ferry_sdk::export_source!(ChaosConnector, ChaosTask);
+
+/// Runs one network probe from inside the sandbox; `Err` says why it failed.
+fn net_probe(probe: &str) -> Result<(), String> {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
+    let (kind, target) = probe
+        .split_once(':')
+        .ok_or_else(|| format!("bad probe {probe}"))?;
+    let text = |e: std::io::Error| e.to_string();
+    match kind {
+        "tcp" => {
+            let mut stream = TcpStream::connect(target).map_err(text)?;
+            stream.write_all(b"ping\n").map_err(text)?;
+            let mut line = String::new();
+            BufReader::new(stream).read_line(&mut line).map_err(text)?;
+            if line == "ping\n" {
+                Ok(())
+            } else {
+                Err(format!("unexpected echo {line:?}"))
+            }
+        }
+        "lookup" => {
+            let found = (target, 0).to_socket_addrs().map_err(text)?.count();
+            if found > 0 {
+                Ok(())
+            } else {
+                Err("no addresses".into())
+            }
+        }
+        "listen" => TcpListener::bind(target).map(drop).map_err(text),
+        "udp" => {
+            let socket = UdpSocket::bind("0.0.0.0:0").map_err(text)?;
+            socket.send_to(b"ping", target).map(drop).map_err(text)
+        }
+        "http" => {
+            let response = ferry_sdk::http::send(&ferry_sdk::http::Request::get(target))
+                .map_err(|e| e.to_string())?;
+            if response.status == 200 {
+                Ok(())
+            } else {
+                Err(format!("status {}", response.status))
+            }
+        }
+        other => Err(format!("unknown probe kind {other}")),
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -32,7 +32,8 @@ from .data import (BOOLEAN_SCHEMA, BYTES_SCHEMA, FLOAT32_SCHEMA, FLOAT64_SCHEMA,
                    STRING_SCHEMA, DataError, Date, Decimal, Field, Schema, SchemaType,
                    Struct, Time, Timestamp, decode_value, encode_value)
 from .plugin import (Config, ConfigError, ConfigKey, ConfigProblem, ConfigType, Converter,
-                     Descriptor, FatalError, Importance, PathAccess, Plugin, PluginError,
+                     Descriptor, FatalError, Importance, PathAccess, EndpointForm, Plugin,
+                     PluginError,
                      PluginKind, Predicate, RetriableError, Transform, HeaderConverter)
 from .record import ConnectRecord, Header, SchemaAndValue
 from . import host
@@ -52,7 +53,7 @@ __all__ = [
     "ConnectRecord", "Header", "SchemaAndValue",
     # plugins
     "Plugin", "Transform", "Predicate", "Converter", "HeaderConverter", "Descriptor", "ConfigKey",
-    "ConfigType", "Importance", "PathAccess", "PluginKind", "Config", "ConfigProblem",
+    "ConfigType", "Importance", "PathAccess", "EndpointForm", "PluginKind", "Config", "ConfigProblem",
     "PluginError", "RetriableError", "FatalError", "ConfigError",
     "export_transform", "export_predicate", "export_converter", "export_header_converter",
     "host",

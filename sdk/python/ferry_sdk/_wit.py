@@ -60,6 +60,15 @@ class PathAccess(Enum):
     WRITE_DIR = 4
 
 
+class EndpointForm(Enum):
+    NONE = 0
+    HOST_PORT = 1
+    HOST_PORT_LIST = 2
+    URL = 3
+    JDBC_URL = 4
+    UDP_HOST_PORT = 5
+
+
 @dataclass
 class ConfigKey:
     name: str
@@ -70,6 +79,7 @@ class ConfigKey:
     group: Optional[str]
     required: bool
     path: PathAccess
+    endpoint: EndpointForm
 
 
 @dataclass

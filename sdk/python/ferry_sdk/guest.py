@@ -70,6 +70,7 @@ def descriptor_to_wit(d):
                 group=k.group,
                 required=bool(k.required),
                 path=_t.PathAccess[k.path.name],
+                endpoint=_t.EndpointForm[k.endpoint.name],
             )
             for k in d.config
         ],

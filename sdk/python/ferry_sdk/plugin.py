@@ -10,7 +10,7 @@ from .record import SchemaAndValue
 
 __all__ = [
     "PluginError", "RetriableError", "FatalError", "ConfigError",
-    "PluginKind", "ConfigType", "Importance", "PathAccess", "ConfigKey", "Descriptor",
+    "PluginKind", "ConfigType", "Importance", "PathAccess", "EndpointForm", "ConfigKey", "Descriptor",
     "Config", "ConfigProblem", "Plugin", "Transform", "Predicate", "Converter",
     "HeaderConverter",
 ]
@@ -76,6 +76,17 @@ class PathAccess(_enum.Enum):
     WRITE_DIR = "write-dir"
 
 
+class EndpointForm(_enum.Enum):
+    """Whether a config value names network endpoints the plugin connects to (the
+    host grants exactly those, within `ferry.sandbox.allowed.hosts`)."""
+    NONE = "none"
+    HOST_PORT = "host-port"
+    HOST_PORT_LIST = "host-port-list"
+    URL = "url"
+    JDBC_URL = "jdbc-url"
+    UDP_HOST_PORT = "udp-host-port"
+
+
 def _enum_of(cls, v):
     if isinstance(v, cls):
         return v
@@ -90,7 +101,8 @@ def _enum_of(cls, v):
 @dataclass
 class ConfigKey:
     """One config key (Kafka's `ConfigDef.ConfigKey`). Enum fields also accept their
-    names as strings (`type="int"`, `importance="high"`, `path="read-file"`).
+    names as strings (`type="int"`, `importance="high"`, `path="read-file"`,
+    `endpoint="url"`).
     `required` defaults to "no default given"."""
 
     name: str
@@ -101,11 +113,13 @@ class ConfigKey:
     group: Optional[str] = None
     required: Optional[bool] = None
     path: PathAccess = PathAccess.NONE
+    endpoint: EndpointForm = EndpointForm.NONE
 
     def __post_init__(self):
         self.type = _enum_of(ConfigType, self.type)
         self.importance = _enum_of(Importance, self.importance)
         self.path = _enum_of(PathAccess, self.path)
+        self.endpoint = _enum_of(EndpointForm, self.endpoint)
         if self.default is not None and not isinstance(self.default, str):
             self.default = _config_str(self.default)
         if self.required is None:

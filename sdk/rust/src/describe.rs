@@ -47,6 +47,25 @@ pub enum PathAccess {
     WriteDir,
 }
 
+/// Whether a config value names network endpoints the plugin connects to, and in
+/// which form; the host grants exactly those endpoints (within the worker's
+/// `ferry.sandbox.allowed.hosts`). See `endpoint-form` in the WIT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum EndpointForm {
+    #[default]
+    None,
+    /// `host:port`.
+    HostPort,
+    /// A comma list of `host:port`, like `bootstrap.servers`.
+    HostPortList,
+    /// `scheme://[user@]host[:port]/…`.
+    Url,
+    /// `jdbc:<subprotocol>://host[:port][,host[:port]…][/…]`.
+    JdbcUrl,
+    /// `host:port` for UDP datagrams.
+    UdpHostPort,
+}
+
 /// One config key. Build with [`ConfigKey::new`] or a typed shorthand, then chain:
 ///
 /// ```
@@ -69,6 +88,7 @@ pub struct ConfigKey {
     pub group: Option<String>,
     pub required: bool,
     pub path: PathAccess,
+    pub endpoint: EndpointForm,
 }
 
 impl ConfigKey {
@@ -83,6 +103,7 @@ impl ConfigKey {
             group: None,
             required: false,
             path: PathAccess::None,
+            endpoint: EndpointForm::None,
         }
     }
 
@@ -140,6 +161,12 @@ impl ConfigKey {
     /// Mark the value as a filesystem path the plugin reads or writes.
     pub fn path(mut self, access: PathAccess) -> Self {
         self.path = access;
+        self
+    }
+
+    /// Mark the value as network endpoints the plugin connects to.
+    pub fn endpoint(mut self, form: EndpointForm) -> Self {
+        self.endpoint = form;
         self
     }
 }
@@ -287,6 +314,14 @@ impl From<ConfigKey> for wit::ConfigKey {
                 PathAccess::WriteFile => wit::PathAccess::WriteFile,
                 PathAccess::ReadDir => wit::PathAccess::ReadDir,
                 PathAccess::WriteDir => wit::PathAccess::WriteDir,
+            },
+            endpoint: match k.endpoint {
+                EndpointForm::None => wit::EndpointForm::None,
+                EndpointForm::HostPort => wit::EndpointForm::HostPort,
+                EndpointForm::HostPortList => wit::EndpointForm::HostPortList,
+                EndpointForm::Url => wit::EndpointForm::Url,
+                EndpointForm::JdbcUrl => wit::EndpointForm::JdbcUrl,
+                EndpointForm::UdpHostPort => wit::EndpointForm::UdpHostPort,
             },
         }
     }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod export;
 pub mod family;
 pub mod host;
+pub mod http;
 pub mod logical;
 pub mod plugin;
 
@@ -27,7 +28,8 @@ pub use data::{
     ConnectRecord, DataError, Field, Header, Schema, SchemaAndValue, SchemaType, Struct, Value,
 };
 pub use describe::{
-    ConfigKey, ConfigProblem, ConfigType, Importance, PathAccess, PluginDescriptor, PluginKind,
+    ConfigKey, ConfigProblem, ConfigType, EndpointForm, Importance, PathAccess, PluginDescriptor,
+    PluginKind,
 };
 pub use error::PluginError;
 pub use host::LogLevel;
