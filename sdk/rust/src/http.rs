@@ -144,11 +144,23 @@ mod wasi {
             reason,
         };
         let (scheme, authority, path) = split_url(&request.url)?;
-        let entries: Vec<(String, Vec<u8>)> = request
+        let mut entries: Vec<(String, Vec<u8>)> = request
             .headers
             .iter()
             .map(|(n, v)| (n.to_ascii_lowercase(), v.as_bytes().to_vec()))
             .collect();
+        // A known length rather than chunked encoding, which some servers refuse.
+        let sends_body = !request.body.is_empty()
+            || matches!(
+                request.method.to_ascii_uppercase().as_str(),
+                "POST" | "PUT" | "PATCH"
+            );
+        if sends_body && !entries.iter().any(|(n, _)| n == "content-length") {
+            entries.push((
+                "content-length".into(),
+                request.body.len().to_string().into_bytes(),
+            ));
+        }
         let headers = Fields::from_list(&entries)
             .map_err(|e| HttpError::Invalid(format!("headers: {e:?}")))?;
         let outgoing = OutgoingRequest::new(headers);
