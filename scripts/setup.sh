@@ -6,7 +6,8 @@
 #     scripts/kafka/pom.xml into build/kafka/libs,
 #   - componentize-py 0.25.1 (Python plugins) and, for the Python SDK tests, pytest,
 #     cbor2 (cross-checks the SDK's CBOR codec) and wasmtime (runs the built
-#     Python component in-process).
+#     Python component in-process),
+#   - PostgreSQL's server from Debian's packages (the database connectors' tests).
 # Idempotent and quiet when everything is already there; non-interactive.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,6 +35,20 @@ if ! grep -qx wasm32-wasip2 <<<"$targets"; then
             say "cannot install wasm32-wasip2: rustup refused and no $archive for $rustc_version"
             exit 1
         fi
+    fi
+fi
+
+# --- PostgreSQL server (the database connectors' tests) ------------------------------
+# Debian's packages; the tests run their own server (initdb in a temp dir, as the
+# unprivileged `postgres` user when run as root) on a free loopback port.
+if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v initdb >/dev/null; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        say "installing PostgreSQL (Debian's postgresql package)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2 \
+            || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >&2; }
+    else
+        say "PostgreSQL's server (initdb, postgres) is needed for the database connector tests: install Debian's postgresql package"
+        exit 1
     fi
 fi
 

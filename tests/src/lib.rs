@@ -16,6 +16,7 @@ mod broker;
 mod connectors;
 mod files;
 mod paths;
+mod postgres;
 mod rest;
 mod wait;
 mod worker;
@@ -29,6 +30,7 @@ pub use files::{
 pub use paths::{
     ferry_bin, free_port, plugin_cache_dir, plugins_dir, repo_root, target_dir, test_plugins_dir,
 };
+pub use postgres::Postgres;
 pub use rest::{Rest, assert_error, validation_errors};
 pub use wait::{wait_for, wait_until};
 pub use worker::{Worker, cluster_props, distributed_props, with_test_plugins, worker_props};
