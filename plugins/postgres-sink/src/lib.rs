@@ -14,7 +14,6 @@
 //! `max.retries` times, `retry.backoff.ms` apart; then the task fails with the
 //! server's message.
 
-pub mod pg;
 pub mod sql;
 
 use std::collections::HashMap;
@@ -25,7 +24,8 @@ use ferry_sdk::{
     PluginDescriptor, PluginError, SinkConnector, SinkTask, TopicPartitionOffset,
 };
 
-use pg::{ConnectOptions, Connection, PgError, Statement};
+use pg_wire as pg;
+use pg_wire::{ConnectOptions, Connection, PgError, Statement};
 use sql::{Settings, TableShape};
 
 pub struct PostgresSinkConnector {

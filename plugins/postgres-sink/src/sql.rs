@@ -7,7 +7,7 @@ use std::time::Duration;
 use ferry_sdk::logical::{LogicalType, decimal_to_string};
 use ferry_sdk::{Config, ConfigProblem, ConnectRecord, PluginError, Schema, SchemaType, Value};
 
-use crate::pg::quote_ident;
+use pg_wire::{JdbcUrl, quote_ident};
 
 pub const CONNECTION_URL: &str = "connection.url";
 pub const CONNECTION_USER: &str = "connection.user";
@@ -84,49 +84,6 @@ pub fn problems_error(problems: Vec<ConfigProblem>) -> PluginError {
     )
 }
 
-/// `jdbc:postgresql://host[:port][/database][?k=v&…]` → host, port, database, params.
-type ParsedUrl = (String, u16, String, Vec<(String, String)>);
-
-fn parse_url(url: &str) -> Result<ParsedUrl, String> {
-    let rest = url.strip_prefix("jdbc:postgresql:").ok_or_else(|| {
-        "Ferry's postgres-sink writes only to PostgreSQL: the URL must start with jdbc:postgresql:"
-            .to_string()
-    })?;
-    let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let (host, port, database) = match location.strip_prefix("//") {
-        None => ("localhost".to_string(), 5432, location.to_string()),
-        Some(rest) => {
-            let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
-            let first = authority.split(',').next().unwrap_or_default();
-            let (host, port) = match first.strip_prefix('[') {
-                Some(v6) => {
-                    let (host, after) = v6.split_once(']').ok_or("bad IPv6 host")?;
-                    (host.to_string(), after.strip_prefix(':'))
-                }
-                None => match first.rsplit_once(':') {
-                    Some((h, p)) => (h.to_string(), Some(p)),
-                    None => (first.to_string(), None),
-                },
-            };
-            let port = match port {
-                Some(p) => p.parse().map_err(|_| format!("bad port {p}"))?,
-                None => 5432,
-            };
-            if host.is_empty() {
-                return Err("no host".into());
-            }
-            (host, port, database.to_string())
-        }
-    };
-    let params = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Ok((host, port, database, params))
-}
-
 impl Settings {
     pub fn parse(config: &Config) -> Result<Settings, Vec<ConfigProblem>> {
         let mut problems = Vec::new();
@@ -137,13 +94,15 @@ impl Settings {
             ))
         };
         let url = config.get(CONNECTION_URL).unwrap_or_default().trim();
-        let (host, port, database, params) = match parse_url(url) {
-            Ok(parsed) => parsed,
-            Err(why) => {
-                problem(CONNECTION_URL, url, &why);
-                (String::new(), 5432, String::new(), Vec::new())
-            }
-        };
+        let JdbcUrl {
+            host,
+            port,
+            database,
+            params,
+        } = JdbcUrl::parse(url).unwrap_or_else(|why| {
+            problem(CONNECTION_URL, url, &why);
+            JdbcUrl::default()
+        });
         let param = |name: &str| {
             params
                 .iter()

@@ -2,7 +2,8 @@
 //! sandbox, reaches only the granted `connection.url`), built on the sans-IO
 //! `postgres-protocol` crate: startup with cleartext, MD5 or SCRAM-SHA-256
 //! authentication, simple queries, and pipelined extended-protocol statements with
-//! text parameters — what a batching sink needs, nothing more.
+//! text parameters, and queries returning their rows as text with each column's
+//! type — what the PostgreSQL connectors need, nothing more.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -211,25 +212,7 @@ impl Connection {
                     .map_err(io)?;
                 last_sql = Some(statement.sql);
             }
-            frontend::bind(
-                "",
-                "",
-                std::iter::empty(),
-                statement.params.iter(),
-                |param, buf| match param {
-                    Some(text) => {
-                        buf.extend_from_slice(text.as_bytes());
-                        Ok(IsNull::No)
-                    }
-                    None => Ok(IsNull::Yes),
-                },
-                Some(0),
-                &mut self.out,
-            )
-            .map_err(|e| match e {
-                frontend::BindError::Conversion(e) => io(e),
-                frontend::BindError::Serialization(e) => io(e),
-            })?;
+            bind_text(&statement.params, &mut self.out)?;
             frontend::execute("", 0, &mut self.out).map_err(io)?;
             if self.out.len() > 256 * 1024 {
                 self.send()?;
@@ -261,6 +244,41 @@ impl Connection {
         }
     }
 
+    /// Runs one statement with text parameters and returns its columns (name, type
+    /// OID, type modifier) and rows, as text.
+    pub fn query(&mut self, sql: &str, params: &[Option<String>]) -> Result<ResultSet, PgError> {
+        frontend::parse("", sql, std::iter::empty(), &mut self.out).map_err(io)?;
+        bind_text(params, &mut self.out)?;
+        frontend::describe(b'P', "", &mut self.out).map_err(io)?;
+        frontend::execute("", 0, &mut self.out).map_err(io)?;
+        frontend::sync(&mut self.out);
+        self.send()?;
+        let mut result = ResultSet::default();
+        let mut error = None;
+        loop {
+            match self.receive()? {
+                Message::RowDescription(body) => {
+                    let mut fields = body.fields();
+                    while let Some(field) = fields.next().map_err(io)? {
+                        result.columns.push(ColumnInfo {
+                            name: field.name().to_string(),
+                            type_oid: field.type_oid(),
+                            type_modifier: field.type_modifier(),
+                        });
+                    }
+                }
+                Message::DataRow(body) => result.rows.push(row_text(&body)?),
+                Message::ErrorResponse(body) => error = Some(server_error(&body)),
+                Message::ReadyForQuery(_) => break,
+                _ => {}
+            }
+        }
+        match error {
+            Some(error) => Err(error),
+            None => Ok(result),
+        }
+    }
+
     fn send(&mut self) -> Result<(), PgError> {
         self.stream.write_all(&self.out).map_err(io)?;
         self.out.clear();
@@ -287,6 +305,44 @@ impl Drop for Connection {
         frontend::terminate(&mut self.out);
         let _ = self.send();
     }
+}
+
+/// Binds the unnamed portal to the unnamed statement with text parameters.
+fn bind_text(params: &[Option<String>], out: &mut BytesMut) -> Result<(), PgError> {
+    frontend::bind(
+        "",
+        "",
+        std::iter::empty(),
+        params.iter(),
+        |param, buf| match param {
+            Some(text) => {
+                buf.extend_from_slice(text.as_bytes());
+                Ok(IsNull::No)
+            }
+            None => Ok(IsNull::Yes),
+        },
+        Some(0),
+        out,
+    )
+    .map_err(|e| match e {
+        frontend::BindError::Conversion(e) => io(e),
+        frontend::BindError::Serialization(e) => io(e),
+    })
+}
+
+/// A column of a result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub type_oid: u32,
+    pub type_modifier: i32,
+}
+
+/// The columns and rows (as text) of a query.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResultSet {
+    pub columns: Vec<ColumnInfo>,
+    pub rows: Vec<Vec<Option<String>>>,
 }
 
 fn server_error(body: &postgres_protocol::message::backend::ErrorResponseBody) -> PgError {
@@ -323,4 +379,104 @@ fn row_text(
 /// Quotes an identifier (`"name"`, doubling inner quotes).
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A `jdbc:postgresql:` URL: `jdbc:postgresql://host[:port][,…][/database][?k=v&…]`
+/// (the first host is used) or `jdbc:postgresql:database` (localhost).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JdbcUrl {
+    pub host: String,
+    pub port: u16,
+    /// Empty if the URL names none.
+    pub database: String,
+    /// The query parameters (`user`, `password`, …).
+    pub params: Vec<(String, String)>,
+}
+
+impl Default for JdbcUrl {
+    fn default() -> Self {
+        JdbcUrl {
+            host: String::new(),
+            port: 5432,
+            database: String::new(),
+            params: Vec::new(),
+        }
+    }
+}
+
+impl JdbcUrl {
+    pub fn parse(url: &str) -> Result<JdbcUrl, String> {
+        let rest = url.strip_prefix("jdbc:postgresql:").ok_or_else(|| {
+            "Ferry's PostgreSQL connectors talk only to PostgreSQL: the URL must start with jdbc:postgresql:"
+                .to_string()
+        })?;
+        let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (host, port, database) = match location.strip_prefix("//") {
+            None => ("localhost".to_string(), 5432, location.to_string()),
+            Some(rest) => {
+                let (authority, database) = rest.split_once('/').unwrap_or((rest, ""));
+                let first = authority.split(',').next().unwrap_or_default();
+                let (host, port) = match first.strip_prefix('[') {
+                    Some(v6) => {
+                        let (host, after) = v6.split_once(']').ok_or("bad IPv6 host")?;
+                        (host.to_string(), after.strip_prefix(':'))
+                    }
+                    None => match first.rsplit_once(':') {
+                        Some((h, p)) => (h.to_string(), Some(p)),
+                        None => (first.to_string(), None),
+                    },
+                };
+                let port = match port {
+                    Some(p) => p.parse().map_err(|_| format!("bad port {p}"))?,
+                    None => 5432,
+                };
+                if host.is_empty() {
+                    return Err("the URL names no host".into());
+                }
+                (host, port, database.to_string())
+            }
+        };
+        let params = query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Ok(JdbcUrl {
+            host,
+            port,
+            database,
+            params,
+        })
+    }
+
+    pub fn param(&self, name: &str) -> Option<String> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jdbc_urls_parse() {
+        let url = JdbcUrl::parse("jdbc:postgresql://db:5433,db2/app?user=u&ssl=true").expect("url");
+        assert_eq!(
+            (url.host.as_str(), url.port, url.database.as_str()),
+            ("db", 5433, "app")
+        );
+        assert_eq!(url.param("user").as_deref(), Some("u"));
+        let url = JdbcUrl::parse("jdbc:postgresql://[::1]/x").expect("v6");
+        assert_eq!((url.host.as_str(), url.port), ("::1", 5432));
+        let url = JdbcUrl::parse("jdbc:postgresql:app").expect("local");
+        assert_eq!(
+            (url.host.as_str(), url.database.as_str()),
+            ("localhost", "app")
+        );
+        assert!(JdbcUrl::parse("jdbc:mysql://h/db").is_err());
+        assert!(JdbcUrl::parse("jdbc:postgresql:///db").is_err());
+    }
 }
