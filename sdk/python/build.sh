@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the Python example plugins into WebAssembly components.
 #
-#   sdk/python/build.sh OUT_DIR        -> OUT_DIR/py-uppercase.wasm
+#   sdk/python/build.sh OUT_DIR        -> OUT_DIR/py-uppercase.wasm, OUT_DIR/py-http-source.wasm
 #
 # Installs componentize-py (pinned) with pip when it is missing, and skips a plugin
 # whose inputs (wit/, the SDK, the example, this script, the componentize-py version)
@@ -100,3 +100,4 @@ build_plugin() {
 }
 
 build_plugin py-uppercase "$SDK_DIR/examples/uppercase" transform-plugin
+build_plugin py-http-source "$SDK_DIR/examples/http_source" source-plugin

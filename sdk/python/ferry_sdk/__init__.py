@@ -34,7 +34,8 @@ from .data import (BOOLEAN_SCHEMA, BYTES_SCHEMA, FLOAT32_SCHEMA, FLOAT64_SCHEMA,
 from .plugin import (Config, ConfigError, ConfigKey, ConfigProblem, ConfigType, Converter,
                      Descriptor, FatalError, Importance, PathAccess, EndpointForm, Plugin,
                      PluginError,
-                     PluginKind, Predicate, RetriableError, Transform, HeaderConverter)
+                     PluginKind, Predicate, RetriableError, Transform, HeaderConverter,
+                     SourceConnector, SourceTask, SinkConnector, SinkTask)
 from .record import ConnectRecord, Header, SchemaAndValue
 from . import host
 
@@ -55,8 +56,9 @@ __all__ = [
     "Plugin", "Transform", "Predicate", "Converter", "HeaderConverter", "Descriptor", "ConfigKey",
     "ConfigType", "Importance", "PathAccess", "EndpointForm", "PluginKind", "Config", "ConfigProblem",
     "PluginError", "RetriableError", "FatalError", "ConfigError",
+    "SourceConnector", "SourceTask", "SinkConnector", "SinkTask",
     "export_transform", "export_predicate", "export_converter", "export_header_converter",
-    "host",
+    "export_source", "export_sink", "host",
     # columnar codec
     "decode_batch", "encode_batch", "decode_value_column", "encode_value_column",
     "decode_bytes_column", "encode_bytes_column", "decode_schemas",
@@ -102,3 +104,21 @@ def export_header_converter(cls):
         return None, None
     from .guest import export_header_converter as f
     return f(cls)
+
+
+def export_source(connector_cls, task_cls):
+    """Register a `SourceConnector` subclass and its `SourceTask` class (world
+    `source-plugin`): `Plugin, Source = export_source(MyConnector, MyTask)`."""
+    if not _in_component():
+        return None, None
+    from .guest import export_source as f
+    return f(connector_cls, task_cls)
+
+
+def export_sink(connector_cls, task_cls):
+    """As `export_source`, for a `SinkConnector` and its `SinkTask` (world
+    `sink-plugin`): `Plugin, Sink = export_sink(MyConnector, MyTask)`."""
+    if not _in_component():
+        return None, None
+    from .guest import export_sink as f
+    return f(connector_cls, task_cls)

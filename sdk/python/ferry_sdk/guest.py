@@ -22,6 +22,7 @@ from . import columnar as _col
 from . import plugin as _p
 
 _registered = None
+_task_class = None
 
 
 def _register(cls, base):
@@ -115,6 +116,26 @@ def export_converter(cls):
     return _export(cls, _p.Converter, "Converter")
 
 
+def export_source(connector_cls, task_cls):
+    """Register a `ferry_sdk.SourceConnector` and its `ferry_sdk.SourceTask` class;
+    returns `(Plugin, Source)`, the classes componentize-py wants in the app module."""
+    global _task_class
+    if not (isinstance(task_cls, type) and issubclass(task_cls, _p.SourceTask)):
+        raise TypeError("%r is not a subclass of ferry_sdk.SourceTask" % (task_cls,))
+    _task_class = task_cls
+    return _export(connector_cls, _p.SourceConnector, "Source")
+
+
+def export_sink(connector_cls, task_cls):
+    """As `export_source`, for a `ferry_sdk.SinkConnector` and its
+    `ferry_sdk.SinkTask`: returns `(Plugin, Sink)`."""
+    global _task_class
+    if not (isinstance(task_cls, type) and issubclass(task_cls, _p.SinkTask)):
+        raise TypeError("%r is not a subclass of ferry_sdk.SinkTask" % (task_cls,))
+    _task_class = task_cls
+    return _export(connector_cls, _p.SinkConnector, "Sink")
+
+
 def export_header_converter(cls):
     """As `export_transform`, for a `ferry_sdk.HeaderConverter`: returns
     `(Plugin, HeaderConverter)`."""
@@ -128,6 +149,52 @@ def export_header_converter(cls):
 def open_resource(config, **attrs):
     try:
         return _p.open_instance(registered(), config, **attrs)
+    except Exception as e:
+        raise to_err(e)
+
+
+def open_task(config):
+    try:
+        if _task_class is None:
+            raise _p.FatalError("no task class exported: call ferry_sdk.export_source/export_sink")
+        return _p.open_task(registered(), _task_class, config)
+    except Exception as e:
+        raise to_err(e)
+
+
+def call(f, *args):
+    """Runs a plugin method, turning an exception into the WIT error."""
+    try:
+        return f(*args)
+    except Exception as e:
+        raise to_err(e)
+
+
+def task_configs(impl, max_tasks):
+    try:
+        configs = list(impl.task_configs(max_tasks))[:max(1, max_tasks)]
+        return [[(str(k), _p._config_str(v)) for k, v in dict(c).items()] for c in configs]
+    except Exception as e:
+        raise to_err(e)
+
+
+def source_poll(impl):
+    try:
+        return _col.encode_batch(list(impl.poll() or []), _t)
+    except Exception as e:
+        raise to_err(e)
+
+
+def sink_put(impl, batch):
+    try:
+        impl.put(_col.decode_batch(batch))
+    except Exception as e:
+        raise to_err(e)
+
+
+def sink_flush(impl, offsets):
+    try:
+        impl.flush([(o.topic, o.partition, o.offset) for o in offsets])
     except Exception as e:
         raise to_err(e)
 

@@ -12,7 +12,7 @@ __all__ = [
     "PluginError", "RetriableError", "FatalError", "ConfigError",
     "PluginKind", "ConfigType", "Importance", "PathAccess", "EndpointForm", "ConfigKey", "Descriptor",
     "Config", "ConfigProblem", "Plugin", "Transform", "Predicate", "Converter",
-    "HeaderConverter",
+    "HeaderConverter", "SourceConnector", "SourceTask", "SinkConnector", "SinkTask",
 ]
 
 
@@ -333,6 +333,81 @@ class HeaderConverter(Plugin):
                 for t, k, s, v in zip(topics, header_keys, schemas, values)]
 
 
+class SourceConnector(Plugin):
+    """A source connector (Kafka's `SourceConnector`): splits the work into task
+    configs. `configure` keeps the config as `self.config`; override
+    `task_configs(max_tasks)` to return a list of config dicts (the default: one task
+    with the connector's config). Export it with its task class:
+    `Plugin, Source = ferry_sdk.export_source(MyConnector, MyTask)`."""
+
+    KIND = PluginKind.SOURCE
+
+    def configure(self, config):
+        self.config = config
+
+    def task_configs(self, max_tasks):
+        return [dict(self.config)]
+
+    def stop(self):
+        """Release resources (`Connector.stop`)."""
+
+
+class SourceTask:
+    """A source task (Kafka's `SourceTask`). `configure(config)` gets the task config
+    (use `ferry_sdk.host.read_offsets` there to resume); `poll()` returns a list of
+    `ConnectRecord` with `source_partition` / `source_offset` dicts, or [] when
+    nothing is ready (never block for long: the host backs off between empty polls);
+    `commit()` runs after the host committed the offsets of every record acknowledged
+    so far."""
+
+    def configure(self, config):
+        self.config = config
+
+    def poll(self):
+        return []
+
+    def commit(self):
+        pass
+
+    def stop(self):
+        pass
+
+
+class SinkConnector(Plugin):
+    """A sink connector (Kafka's `SinkConnector`); as `SourceConnector`. Export it
+    with `Plugin, Sink = ferry_sdk.export_sink(MyConnector, MyTask)`."""
+
+    KIND = PluginKind.SINK
+
+    def configure(self, config):
+        self.config = config
+
+    def task_configs(self, max_tasks):
+        return [dict(self.config)]
+
+    def stop(self):
+        pass
+
+
+class SinkTask:
+    """A sink task (Kafka's `SinkTask`): `put(records)` gets converted, transformed
+    `ConnectRecord`s (it may buffer); after `flush(offsets)` returns, everything put
+    must be durable: the host then commits those offsets (a list of
+    `(topic, partition, next offset)`)."""
+
+    def configure(self, config):
+        self.config = config
+
+    def put(self, records):
+        raise NotImplementedError("%s must define put()" % type(self).__name__)
+
+    def flush(self, offsets):
+        pass
+
+    def stop(self):
+        pass
+
+
 # --------------------------------------------------------------------------- lifecycle
 
 
@@ -348,6 +423,20 @@ def open_instance(cls, pairs, **attrs):
     inst = cls()
     for k, v in attrs.items():
         setattr(inst, k, v)
+    inst.configure(cfg)
+    return inst
+
+
+def open_task(connector_cls, task_cls, pairs):
+    """Instantiate and configure a task class from its task config (the connector's
+    descriptor defaults are filled in)."""
+    cfg = Config()
+    for k, v in pairs:
+        cfg[k] = v
+    for key in connector_cls._descriptor().config:
+        if key.name not in cfg and key.default is not None:
+            cfg[key.name] = key.default
+    inst = task_cls()
     inst.configure(cfg)
     return inst
 

@@ -457,7 +457,9 @@ impl NetworkGrant {
         builder
             .allow_tcp(!self.tcp.is_empty())
             .allow_udp(!self.udp.is_empty())
-            .allow_ip_name_lookup(self.tcp.iter().chain(&self.udp).any(|e| e.ip().is_none()));
+            // Some guests (wasi-libc's getaddrinfo, so Python's socket) look up even an
+            // IP literal; the shadowed lookup answers only granted names and literals.
+            .allow_ip_name_lookup(!self.is_empty());
         builder.socket_addr_check(move |addr, usage| {
             let policy = check.clone();
             Box::pin(async move { policy.permits(addr, usage).await })
@@ -465,10 +467,13 @@ impl NetworkGrant {
         policy
     }
 
-    /// May the plugin look `name` up? Only names it was granted.
+    /// May the plugin look `name` up? Only names it was granted, and IP literals
+    /// (which resolve to themselves; connecting still needs a grant).
     pub fn permits_lookup(&self, name: &str) -> bool {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
-        self.tcp.iter().chain(&self.udp).any(|e| e.host == name)
+        let literal = name.trim_start_matches('[').trim_end_matches(']');
+        (!self.is_empty() && literal.parse::<IpAddr>().is_ok())
+            || self.tcp.iter().chain(&self.udp).any(|e| e.host == name)
     }
 }
 
@@ -786,5 +791,13 @@ mod tests {
         let p = policy(vec![ep("db.example.com", 1)], "*");
         assert!(p.grant.permits_lookup("DB.example.com."));
         assert!(!p.grant.permits_lookup("example.com"));
+        assert!(
+            p.grant.permits_lookup("10.1.2.3"),
+            "a literal resolves to itself"
+        );
+        assert!(
+            !NetworkGrant::default().permits_lookup("10.1.2.3"),
+            "no grant, no lookup"
+        );
     }
 }
