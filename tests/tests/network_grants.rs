@@ -200,12 +200,19 @@ fn a_plugin_reaches_its_granted_endpoints_and_nothing_else() {
     assert_eq!(granted.connections(), 2);
     assert_eq!(other_port.connections(), 0);
 
-    // The operator sees what each plugin instance did.
+    // The operator sees what each plugin instance did: the first task's two
+    // connections, its refusals, and its bytes (the echo's 5 each way, the HTTP
+    // response body's 2).
     assert!(
         wait_until(Duration::from_secs(30), || worker
-            .log_count("network use: connections=")
+            .log_count("network use: connections=2 refused=")
             > 0),
         "a network use summary in the worker log:\n{}",
+        worker.log_tail(40)
+    );
+    assert!(
+        worker.log_count("http.requests=1 bytes.out=5 bytes.in=7") > 0,
+        "byte counts in the summary:\n{}",
         worker.log_tail(40)
     );
 }

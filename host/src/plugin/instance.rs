@@ -298,6 +298,7 @@ fn new_store(
             wasi,
             file_only,
             http: HttpGrant::new(network.clone()),
+            socket_streams: Default::default(),
             network,
             table: Default::default(),
             limits: sandbox::store_limits(limits),

@@ -19,6 +19,7 @@ use super::capabilities::Grants;
 use super::capabilities::files::{self, FileOnlyDirs};
 use super::capabilities::http::HttpGrant;
 use super::capabilities::network::NetworkPolicy;
+use super::capabilities::traffic::SocketStreams;
 use crate::util::lock;
 
 /// Default linear-memory cap per plugin instance.
@@ -79,6 +80,8 @@ pub struct SandboxState {
     pub network: Arc<NetworkPolicy>,
     /// `wasi:http` state, sending only what `network` permits.
     pub http: HttpGrant,
+    /// The stream handles of granted TCP connections (for byte counts).
+    pub socket_streams: SocketStreams,
     pub table: ResourceTable,
     pub limits: StoreLimits,
     pub stderr: OutputTail,

@@ -9,11 +9,13 @@
 //!    function, an address check, an HTTP hook).
 //!
 //! `files` grants paths, `network` endpoints for `wasi:sockets`, `http` applies the
-//! network grant to `wasi:http`.
+//! network grant to `wasi:http`, and `traffic` counts the bytes of granted TCP
+//! connections.
 
 pub mod files;
 pub mod http;
 pub mod network;
+pub mod traffic;
 
 use wasmtime::StoreContextMut;
 use wasmtime::component::{ComponentNamedList, Lift, Linker, Lower};
@@ -35,6 +37,7 @@ pub struct Grants {
 pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     files::add_to_linker(linker)?;
     network::add_to_linker(linker)?;
+    traffic::add_to_linker(linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_sync(linker)?;
     Ok(())
 }
@@ -99,6 +102,8 @@ mod tests {
         );
         let error = network::add_to_linker(&mut bare).expect_err("nothing to shadow");
         assert!(error.to_string().contains("ip-name-lookup"), "{error}");
+        let error = traffic::add_to_linker(&mut bare).expect_err("nothing to shadow");
+        assert!(error.to_string().contains("wasi:sockets/tcp"), "{error}");
     }
 
     #[test]

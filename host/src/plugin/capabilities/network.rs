@@ -509,7 +509,7 @@ impl fmt::Display for NetworkCounters {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         write!(
             f,
-            "connections={} refused={} lookups={} http.requests={} http.bytes.out={} http.bytes.in={}",
+            "connections={} refused={} lookups={} http.requests={} bytes.out={} bytes.in={}",
             get(&self.connections),
             get(&self.refused),
             get(&self.lookups),

@@ -26,6 +26,7 @@
 
 mod baseline;
 mod configs;
+mod connectors;
 mod distributed;
 mod ferry_start;
 mod node;
@@ -48,12 +49,17 @@ use crate::node::Flavor;
 
 const DEFAULT_LINES: usize = 1_000_000;
 const DEFAULT_CHAIN_RECORDS: usize = 200_000;
+const DEFAULT_PG_ROWS: usize = 100_000;
+const DEFAULT_HTTP_RECORDS: usize = 100_000;
 
 /// What to run.
 struct Args {
     lines: usize,
     chain_records: usize,
     only_transforms: bool,
+    only_connectors: bool,
+    pg_rows: usize,
+    http_records: usize,
     baseline: Option<std::path::PathBuf>,
     baseline_plugins: Option<std::path::PathBuf>,
     rounds: usize,
@@ -65,6 +71,7 @@ fn main() -> Result<()> {
     let result = match &args.baseline {
         Some(baseline) => run_baseline(&args, baseline, dir.path()),
         None if args.only_transforms => run_transforms(args.chain_records, dir.path()),
+        None if args.only_connectors => run_connectors(&args, dir.path()),
         None => run(&args, dir.path()),
     };
     if result.is_err() || std::env::var_os("FERRY_BENCH_KEEP").is_some() {
@@ -142,6 +149,20 @@ fn run(args: &Args, dir: &Path) -> Result<()> {
         kafka_cluster,
     });
     report::print_transforms(&chain);
+    let network = connectors::run(&broker, dir, &cache_dir, args.pg_rows, args.http_records)
+        .context("network connectors")?;
+    report::print_connectors(&network);
+    Ok(())
+}
+
+/// The network connectors alone (`--only-connectors`).
+fn run_connectors(args: &Args, dir: &Path) -> Result<()> {
+    let broker = Broker::start();
+    warm_up(&broker).context("broker warm-up")?;
+    let cache_dir = dir.join("ferry-plugin-cache");
+    let network = connectors::run(&broker, dir, &cache_dir, args.pg_rows, args.http_records)
+        .context("network connectors")?;
+    report::print_connectors(&network);
     Ok(())
 }
 
@@ -193,6 +214,7 @@ fn warm_up(broker: &Broker) -> Result<()> {
 }
 
 const USAGE: &str = "usage: bench [--lines N] [--chain-records N] [--only-transforms] \
+     [--pg-rows N] [--http-records N] [--only-connectors] \
      [--baseline-ferry PATH [--baseline-plugins DIR] [--rounds N]]";
 
 fn parse_args() -> Result<Args> {
@@ -201,6 +223,9 @@ fn parse_args() -> Result<Args> {
         lines: DEFAULT_LINES,
         chain_records: DEFAULT_CHAIN_RECORDS,
         only_transforms: false,
+        only_connectors: false,
+        pg_rows: DEFAULT_PG_ROWS,
+        http_records: DEFAULT_HTTP_RECORDS,
         baseline: None,
         baseline_plugins: None,
         rounds: 3,
@@ -220,6 +245,9 @@ fn parse_args() -> Result<Args> {
                 parsed.chain_records = number(args.next(), "--chain-records")?;
             }
             "--only-transforms" => parsed.only_transforms = true,
+            "--only-connectors" => parsed.only_connectors = true,
+            "--pg-rows" => parsed.pg_rows = number(args.next(), "--pg-rows")?,
+            "--http-records" => parsed.http_records = number(args.next(), "--http-records")?,
             "--baseline-plugins" => {
                 parsed.baseline_plugins = Some(
                     args.next()

@@ -277,3 +277,55 @@ pub fn print_transforms(t: &Transforms) {
         verdict(ratio >= 1.0)
     );
 }
+
+pub fn print_connectors(c: &crate::connectors::Connectors) {
+    use crate::connectors::Connectors as C;
+    println!();
+    println!(
+        "Network connectors: {} rows of six columns (JsonConverter envelopes on a 1-partition topic) into fresh PostgreSQL 15 tables on this machine; {} small JSON records to an HTTP server in the bench process, batches of 500.",
+        c.rows, c.records
+    );
+    println!("Machine: {}.", machine());
+    println!();
+    println!("| measure | rows or records/s | time |");
+    println!("|---|---:|---:|");
+    println!(
+        "| PostgreSQL `COPY` from a CSV file (no Kafka) | {:.0} | {:.2?} |",
+        C::rate(c.rows, c.copy),
+        c.copy
+    );
+    println!(
+        "| native Rust sink: rdkafka → serde_json → batched INSERTs (pg-wire) | {:.0} | {:.2?} |",
+        C::rate(c.rows, c.native_pg),
+        c.native_pg
+    );
+    println!(
+        "| Ferry `postgres-sink` (JsonConverter, batch.size=3000) | {:.0} | {:.2?} |",
+        C::rate(c.rows, c.ferry_pg),
+        c.ferry_pg
+    );
+    println!(
+        "| native HTTP client: rdkafka → reqwest POSTs, no connection reuse | {:.0} | {:.2?} |",
+        C::rate(c.records, c.native_http),
+        c.native_http
+    );
+    println!(
+        "| Ferry `http-sink` (StringConverter, batch.max.size=500) | {:.0} | {:.2?} |",
+        C::rate(c.records, c.ferry_http),
+        c.ferry_http
+    );
+    println!();
+    let pg = c.native_pg.as_secs_f64() / c.ferry_pg.as_secs_f64();
+    let http = c.native_http.as_secs_f64() / c.ferry_http.as_secs_f64();
+    println!("| target | measured | |");
+    println!("|---|---:|---|");
+    println!(
+        "| Ferry postgres-sink ≥ 0.8× the native sink | {pg:.2}× | {} |",
+        verdict(pg >= 0.8)
+    );
+    println!(
+        "| Ferry postgres-sink vs `COPY` (the practical limit) | {:.2}× | |",
+        c.copy.as_secs_f64() / c.ferry_pg.as_secs_f64()
+    );
+    println!("| Ferry http-sink vs the native client | {http:.2}× | |");
+}
