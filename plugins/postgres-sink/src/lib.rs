@@ -166,25 +166,53 @@ impl PostgresSinkTask {
     }
 
     fn write(&mut self, records: &[ConnectRecord]) -> Result<(), Failure> {
-        let mut rows = Vec::with_capacity(records.len());
+        // A batch's records mostly share their topic and schemas: plan each distinct
+        // (topic, key schema, value schema, tombstone) once — SQL, table shape, DDL —
+        // and compute only the parameters of the others.
+        type PlanKey = (String, usize, usize, bool);
+        let schema_id = |s: &Option<std::sync::Arc<ferry_sdk::Schema>>| {
+            s.as_ref().map_or(0, |s| std::sync::Arc::as_ptr(s) as usize)
+        };
+        let mut plans: HashMap<PlanKey, usize> = HashMap::new();
+        let mut sqls: Vec<String> = Vec::new();
+        let mut rows: Vec<(usize, Vec<Option<String>>)> = Vec::with_capacity(records.len());
         for record in records {
-            rows.push(sql::row_of(record, &self.settings).map_err(Failure::Fatal)?);
-        }
-        for row in &rows {
-            if let Some(shape) = &row.shape {
-                self.ensure_table(shape)?;
+            let tombstone = matches!(record.value, ferry_sdk::Value::Null);
+            let key = (
+                record.topic.clone(),
+                schema_id(&record.key_schema),
+                schema_id(&record.value_schema),
+                tombstone,
+            );
+            match plans.get(&key) {
+                Some(&plan) => {
+                    let params = sql::params_of(record, &self.settings).map_err(Failure::Fatal)?;
+                    rows.push((plan, params));
+                }
+                None => {
+                    let row = sql::row_of(record, &self.settings).map_err(Failure::Fatal)?;
+                    if let Some(shape) = &row.shape {
+                        self.ensure_table(shape)?;
+                    }
+                    let plan = sqls.len();
+                    sqls.push(row.sql);
+                    plans.insert(key, plan);
+                    rows.push((plan, row.params));
+                }
             }
         }
         let batch_size = self.settings.batch_size;
         let connection = self.connection()?;
         connection.simple_query("BEGIN")?;
         let outcome = (|| -> Result<(), PgError> {
-            for chunk in rows.chunks(batch_size) {
-                let statements: Vec<Statement<'_>> = chunk
-                    .iter()
-                    .map(|row| Statement {
-                        sql: &row.sql,
-                        params: row.params.clone(),
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                let statements: Vec<Statement<'_>> = rows
+                    .by_ref()
+                    .take(batch_size)
+                    .map(|(plan, params)| Statement {
+                        sql: &sqls[plan],
+                        params,
                     })
                     .collect();
                 connection.pipeline(&statements)?;

@@ -449,6 +449,104 @@ fn key_columns(
     }
 }
 
+/// The values a record's key gives under `pk.mode=record_key`, and their column
+/// names: what [`key_columns`] computes, without the column types.
+fn key_params<'a>(
+    record: &'a ConnectRecord,
+    settings: &'a Settings,
+    names: &mut Vec<&'a str>,
+    params: &mut Vec<Option<String>>,
+) -> Result<(), String> {
+    let schema = record.key_schema.as_ref().ok_or_else(|| {
+        format!(
+            "pk.mode=record_key needs records with a key schema; found none at {}",
+            location(record)
+        )
+    })?;
+    match (&record.key, schema.kind) {
+        (Value::Null, _) => Err(format!(
+            "pk.mode=record_key needs a non-null key; found null at {}",
+            location(record)
+        )),
+        (Value::Struct(key), SchemaType::Struct) => {
+            for field in &schema.fields {
+                if settings.pk_fields.is_empty() || settings.pk_fields.contains(&field.name) {
+                    names.push(&field.name);
+                    let value = key.get_field(field).cloned().unwrap_or_default();
+                    params.push(text_of(&field.schema, &value)?);
+                }
+            }
+            Ok(())
+        }
+        (value, _) => {
+            names.push(
+                settings
+                    .pk_fields
+                    .first()
+                    .map_or(DEFAULT_KEY_COLUMN, String::as_str),
+            );
+            params.push(text_of(schema, value)?);
+            Ok(())
+        }
+    }
+}
+
+/// The parameters of a record's statement, in the order [`row_of`] gives them, for a
+/// record whose statement is already known (same topic and schemas as an earlier
+/// record): the per-record work of a batch.
+pub fn params_of(
+    record: &ConnectRecord,
+    settings: &Settings,
+) -> Result<Vec<Option<String>>, String> {
+    let mut params = Vec::new();
+    let mut pk: Vec<&str> = Vec::new();
+    let Value::Struct(value) = &record.value else {
+        // A delete: the key's values only.
+        key_params(record, settings, &mut pk, &mut params)?;
+        return Ok(params);
+    };
+    let schema = &value.schema;
+    match settings.pk_mode {
+        PkMode::None => {}
+        PkMode::Kafka => {
+            params.push(Some(record.topic.clone()));
+            params.push(Some(record.partition.unwrap_or(-1).to_string()));
+            params.push(Some(record.kafka_offset.unwrap_or(-1).to_string()));
+        }
+        PkMode::RecordKey => key_params(record, settings, &mut pk, &mut params)?,
+        PkMode::RecordValue => {
+            for field in &schema.fields {
+                if settings.pk_fields.is_empty() || settings.pk_fields.contains(&field.name) {
+                    pk.push(&field.name);
+                    params.push(text_of(
+                        &field.schema,
+                        &value.get_field(field).cloned().unwrap_or_default(),
+                    )?);
+                }
+            }
+        }
+    }
+    let key_count = params.len();
+    for field in &schema.fields {
+        if pk.contains(&field.name.as_str()) {
+            continue;
+        }
+        if !settings.fields_whitelist.is_empty() && !settings.fields_whitelist.contains(&field.name)
+        {
+            continue;
+        }
+        let field_value = value.get_field(field).cloned().unwrap_or_default();
+        params.push(
+            text_of(&field.schema, &field_value)
+                .map_err(|e| format!("field {}: {e}", field.name))?,
+        );
+    }
+    if settings.insert_mode == InsertMode::Update {
+        params.rotate_left(key_count);
+    }
+    Ok(params)
+}
+
 /// The statement for one record.
 pub fn row_of(record: &ConnectRecord, settings: &Settings) -> Result<Row, String> {
     let table = settings
@@ -864,6 +962,48 @@ mod tests {
         );
         let error = row_of(&record(None, None), &s).expect_err("no deletes");
         assert!(error.contains("delete.enabled=false"), "{error}");
+    }
+
+    #[test]
+    fn params_of_matches_row_of() {
+        let (schema, value) = order();
+        let key = (Schema::int64().into_arc(), Value::Int64(99));
+        let configs: [&[(&str, &str)]; 5] = [
+            &[],
+            &[(PK_MODE, "kafka")],
+            &[
+                (INSERT_MODE, "upsert"),
+                (PK_MODE, "record_value"),
+                (PK_FIELDS, "id"),
+            ],
+            &[
+                (INSERT_MODE, "update"),
+                (PK_MODE, "record_value"),
+                (PK_FIELDS, "id"),
+                (FIELDS_WHITELIST, "item"),
+            ],
+            &[
+                (PK_MODE, "record_key"),
+                (PK_FIELDS, "order_id"),
+                (DELETE_ENABLED, "true"),
+                (INSERT_MODE, "update"),
+            ],
+        ];
+        for config in configs {
+            let s = settings(config);
+            let r = record(Some(key.clone()), Some((schema.clone(), value.clone())));
+            assert_eq!(
+                params_of(&r, &s),
+                Ok(row_of(&r, &s).expect("row").params),
+                "{config:?}"
+            );
+        }
+        let s = settings(&[(PK_MODE, "record_key"), (DELETE_ENABLED, "true")]);
+        let tombstone = record(Some(key), None);
+        assert_eq!(
+            params_of(&tombstone, &s),
+            Ok(row_of(&tombstone, &s).expect("row").params)
+        );
     }
 
     #[test]
