@@ -82,23 +82,13 @@ impl Plugin for HttpSinkConnector {
 
 impl SinkConnector for HttpSinkConnector {
     fn open(config: Config) -> Result<Self, PluginError> {
-        Settings::parse(&config).map_err(problems_error)?;
+        Settings::parse(&config).map_err(PluginError::config_problems)?;
         Ok(HttpSinkConnector { config })
     }
 
     fn task_configs(&mut self, max_tasks: u32) -> Result<Vec<Config>, PluginError> {
         Ok(vec![self.config.clone(); max_tasks as usize])
     }
-}
-
-fn problems_error(problems: Vec<ConfigProblem>) -> PluginError {
-    PluginError::config(
-        problems
-            .into_iter()
-            .map(|p| p.message)
-            .collect::<Vec<_>>()
-            .join("; "),
-    )
 }
 
 /// The parsed config of a task.
@@ -375,7 +365,7 @@ pub struct HttpSinkTask {
 impl SinkTask for HttpSinkTask {
     fn open(config: Config) -> Result<Self, PluginError> {
         Ok(HttpSinkTask {
-            settings: Settings::parse(&config).map_err(problems_error)?,
+            settings: Settings::parse(&config).map_err(PluginError::config_problems)?,
             skipped_nulls: 0,
         })
     }

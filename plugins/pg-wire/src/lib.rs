@@ -449,6 +449,31 @@ impl JdbcUrl {
         })
     }
 
+    /// Connection options from this URL and a connector's user and password keys,
+    /// which win over the URL's `user` / `password` parameters. Without a user,
+    /// `postgres`; without a database, the user's name (as libpq does).
+    pub fn connect_options(&self, user: Option<&str>, password: Option<&str>) -> ConnectOptions {
+        let user = user
+            .map(str::to_string)
+            .or_else(|| self.param("user"))
+            .unwrap_or_else(|| "postgres".into());
+        ConnectOptions {
+            host: self.host.clone(),
+            port: self.port,
+            database: if self.database.is_empty() {
+                user.clone()
+            } else {
+                self.database.clone()
+            },
+            password: password
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .or_else(|| self.param("password")),
+            user,
+            timeout: Duration::from_secs(30),
+        }
+    }
+
     pub fn param(&self, name: &str) -> Option<String> {
         self.params
             .iter()

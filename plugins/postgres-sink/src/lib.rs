@@ -17,7 +17,6 @@
 pub mod sql;
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use ferry_sdk::{
     Config, ConfigKey, ConfigProblem, ConnectRecord, EndpointForm, Importance, Plugin,
@@ -25,7 +24,7 @@ use ferry_sdk::{
 };
 
 use pg_wire as pg;
-use pg_wire::{ConnectOptions, Connection, PgError, Statement};
+use pg_wire::{Connection, PgError, Statement};
 use sql::{Settings, TableShape};
 
 pub struct PostgresSinkConnector {
@@ -62,7 +61,7 @@ impl Plugin for PostgresSinkConnector {
 
 impl SinkConnector for PostgresSinkConnector {
     fn open(config: Config) -> Result<Self, PluginError> {
-        Settings::parse(&config).map_err(sql::problems_error)?;
+        Settings::parse(&config).map_err(PluginError::config_problems)?;
         Ok(PostgresSinkConnector { config })
     }
 
@@ -83,15 +82,7 @@ pub struct PostgresSinkTask {
 impl PostgresSinkTask {
     fn connection(&mut self) -> Result<&mut Connection, PgError> {
         if self.connection.is_none() {
-            let s = &self.settings;
-            self.connection = Some(Connection::connect(&ConnectOptions {
-                host: s.host.clone(),
-                port: s.port,
-                database: s.database.clone(),
-                user: s.user.clone(),
-                password: s.password.clone(),
-                timeout: Duration::from_secs(30),
-            })?);
+            self.connection = Some(Connection::connect(&self.settings.connect)?);
         }
         self.connection
             .as_mut()
@@ -247,7 +238,7 @@ impl From<PgError> for Failure {
 impl SinkTask for PostgresSinkTask {
     fn open(config: Config) -> Result<Self, PluginError> {
         Ok(PostgresSinkTask {
-            settings: Settings::parse(&config).map_err(sql::problems_error)?,
+            settings: Settings::parse(&config).map_err(PluginError::config_problems)?,
             connection: None,
             tables: HashMap::new(),
             failures: 0,

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ferry_sdk::logical::{LogicalType, decimal_to_string};
-use ferry_sdk::{Config, ConfigProblem, ConnectRecord, PluginError, Schema, SchemaType, Value};
+use ferry_sdk::logical::{LogicalType, civil_from_days, decimal_to_string};
+use ferry_sdk::{Config, ConfigProblem, ConnectRecord, Schema, SchemaType, Value};
 
-use pg_wire::{JdbcUrl, quote_ident};
+use pg_wire::{ConnectOptions, JdbcUrl, quote_ident};
 
 pub const CONNECTION_URL: &str = "connection.url";
 pub const CONNECTION_USER: &str = "connection.user";
@@ -56,11 +56,7 @@ impl PkMode {
 /// The parsed config.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
-    pub host: String,
-    pub port: u16,
-    pub database: String,
-    pub user: String,
-    pub password: Option<String>,
+    pub connect: ConnectOptions,
     pub insert_mode: InsertMode,
     pub pk_mode: PkMode,
     pub pk_fields: Vec<String>,
@@ -74,16 +70,6 @@ pub struct Settings {
     pub retry_backoff: Duration,
 }
 
-pub fn problems_error(problems: Vec<ConfigProblem>) -> PluginError {
-    PluginError::config(
-        problems
-            .into_iter()
-            .map(|p| p.message)
-            .collect::<Vec<_>>()
-            .join("; "),
-    )
-}
-
 impl Settings {
     pub fn parse(config: &Config) -> Result<Settings, Vec<ConfigProblem>> {
         let mut problems = Vec::new();
@@ -94,36 +80,12 @@ impl Settings {
             ))
         };
         let url = config.get(CONNECTION_URL).unwrap_or_default().trim();
-        let JdbcUrl {
-            host,
-            port,
-            database,
-            params,
-        } = JdbcUrl::parse(url).unwrap_or_else(|why| {
-            problem(CONNECTION_URL, url, &why);
-            JdbcUrl::default()
-        });
-        let param = |name: &str| {
-            params
-                .iter()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.clone())
-        };
-        let user = config
-            .get(CONNECTION_USER)
-            .map(str::to_string)
-            .or_else(|| param("user"))
-            .unwrap_or_else(|| "postgres".into());
-        let password = config
-            .get(CONNECTION_PASSWORD)
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-            .or_else(|| param("password"));
-        let database = if database.is_empty() {
-            user.clone()
-        } else {
-            database
-        };
+        let connect = JdbcUrl::parse(url)
+            .unwrap_or_else(|why| {
+                problem(CONNECTION_URL, url, &why);
+                JdbcUrl::default()
+            })
+            .connect_options(config.get(CONNECTION_USER), config.get(CONNECTION_PASSWORD));
         let insert_mode = match config
             .get_or(INSERT_MODE, "insert")
             .trim()
@@ -219,11 +181,7 @@ impl Settings {
             return Err(problems);
         }
         Ok(Settings {
-            host,
-            port,
-            database,
-            user,
-            password,
+            connect,
             insert_mode,
             pk_mode,
             pk_fields,
@@ -296,21 +254,8 @@ fn sql_type(schema: &Schema) -> Result<String, String> {
 }
 
 /// `days` since 1970-01-01 as a civil date (Howard Hinnant's algorithm).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 fn date_text(days: i64) -> String {
-    let (y, m, d) = civil(days);
+    let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
 }
 
@@ -837,10 +782,10 @@ mod tests {
         ]);
         assert_eq!(
             (
-                s.host.as_str(),
-                s.port,
-                s.database.as_str(),
-                s.user.as_str()
+                s.connect.host.as_str(),
+                s.connect.port,
+                s.connect.database.as_str(),
+                s.connect.user.as_str()
             ),
             ("db", 5433, "app", "u")
         );

@@ -74,26 +74,12 @@ impl Settings {
             ))
         };
         let url = config.get(CONNECTION_URL).unwrap_or_default().trim();
-        let JdbcUrl {
-            host,
-            port,
-            database,
-            params,
-        } = JdbcUrl::parse(url).unwrap_or_else(|why| {
-            problem(CONNECTION_URL, url, &why);
-            JdbcUrl::default()
-        });
-        let param = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
-        let user = config
-            .get(CONNECTION_USER)
-            .map(str::to_string)
-            .or_else(|| param("user"))
-            .unwrap_or_else(|| "postgres".into());
-        let password = config
-            .get(CONNECTION_PASSWORD)
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-            .or_else(|| param("password"));
+        let connect = JdbcUrl::parse(url)
+            .unwrap_or_else(|why| {
+                problem(CONNECTION_URL, url, &why);
+                JdbcUrl::default()
+            })
+            .connect_options(config.get(CONNECTION_USER), config.get(CONNECTION_PASSWORD));
         let mode = match config.get(MODE).map(|m| m.trim().to_ascii_lowercase()) {
             Some(m) if m == "bulk" => Mode::Bulk,
             Some(m) if m == "incrementing" => Mode::Incrementing,
@@ -162,18 +148,7 @@ impl Settings {
             return Err(problems);
         }
         Ok(Settings {
-            connect: ConnectOptions {
-                host,
-                port,
-                database: if database.is_empty() {
-                    user.clone()
-                } else {
-                    database
-                },
-                user,
-                password,
-                timeout: Duration::from_secs(30),
-            },
+            connect,
             mode,
             tables,
             query,
@@ -185,16 +160,6 @@ impl Settings {
             topic_prefix,
         })
     }
-}
-
-fn problems_error(problems: Vec<ConfigProblem>) -> PluginError {
-    PluginError::config(
-        problems
-            .into_iter()
-            .map(|p| p.message)
-            .collect::<Vec<_>>()
-            .join("; "),
-    )
 }
 
 fn pg_error(error: PgError) -> PluginError {
@@ -238,7 +203,7 @@ impl Plugin for PostgresSourceConnector {
 
 impl SourceConnector for PostgresSourceConnector {
     fn open(config: Config) -> Result<Self, PluginError> {
-        let settings = Settings::parse(&config).map_err(problems_error)?;
+        let settings = Settings::parse(&config).map_err(PluginError::config_problems)?;
         Ok(PostgresSourceConnector { config, settings })
     }
 
@@ -410,7 +375,7 @@ impl PostgresSourceTask {
 
 impl SourceTask for PostgresSourceTask {
     fn open(config: Config) -> Result<Self, PluginError> {
-        let settings = Settings::parse(&config).map_err(problems_error)?;
+        let settings = Settings::parse(&config).map_err(PluginError::config_problems)?;
         let mut queriers = Vec::new();
         let targets: Vec<Option<String>> = if settings.query.is_some() {
             vec![None]

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ferry_sdk::logical::{decimal_from_i128, decimal_parse};
+use ferry_sdk::logical::{civil_from_days, days_from_civil, decimal_from_i128, decimal_parse};
 use ferry_sdk::{Schema, Struct, Value};
 use pg_wire::ColumnInfo;
 
@@ -53,17 +53,7 @@ pub fn schema_of(name: &str, columns: &[ColumnInfo]) -> Arc<Schema> {
     schema.into_arc()
 }
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
+/// `YYYY-MM-DD` as days since 1970-01-01.
 fn parse_date(text: &str) -> Option<i64> {
     let mut parts = text.splitn(3, '-');
     let y = parts.next()?.parse().ok()?;
@@ -232,7 +222,7 @@ impl Offset {
             .unwrap_or(ms.rem_euclid(1000) * 1_000_000);
         let days = seconds.div_euclid(86_400);
         let secs = seconds.rem_euclid(86_400);
-        let (y, m, d) = civil(days);
+        let (y, m, d) = civil_from_days(days);
         format!(
             "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{nanos:09}",
             secs / 3600,
@@ -240,18 +230,6 @@ impl Offset {
             secs % 60
         )
     }
-}
-
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
 
 #[cfg(test)]

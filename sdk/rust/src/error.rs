@@ -25,6 +25,18 @@ impl PluginError {
         PluginError::Fatal(message.into())
     }
 
+    /// A config error listing every problem's message (for `open` after the same
+    /// checks `validate` reported key by key).
+    pub fn config_problems(problems: Vec<crate::ConfigProblem>) -> Self {
+        PluginError::config(
+            problems
+                .into_iter()
+                .map(|p| p.message)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }
+
     pub fn config(message: impl Into<String>) -> Self {
         PluginError::Config(message.into())
     }
