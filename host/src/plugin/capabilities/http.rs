@@ -155,3 +155,64 @@ async fn checked_address(policy: &NetworkPolicy, endpoint: &Endpoint) -> Option<
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::capabilities::network::{AllowedHosts, NetworkGrant};
+
+    fn policy(tcp: &[(&str, u16)], allowed: &str) -> NetworkPolicy {
+        NetworkPolicy {
+            grant: NetworkGrant {
+                tcp: tcp
+                    .iter()
+                    .map(|(host, port)| Endpoint {
+                        host: (*host).into(),
+                        port: *port,
+                    })
+                    .collect(),
+                udp: Vec::new(),
+                allowed: AllowedHosts::parse(allowed).expect("parses"),
+            },
+            counters: Arc::default(),
+        }
+    }
+
+    fn endpoint(host: &str, port: u16) -> Endpoint {
+        Endpoint {
+            host: host.into(),
+            port,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_goes_only_to_a_granted_address() {
+        let p = policy(&[("127.0.0.1", 8080)], "127.0.0.1");
+        assert_eq!(
+            checked_address(&p, &endpoint("127.0.0.1", 8080)).await,
+            Some("127.0.0.1:8080".parse().expect("addr"))
+        );
+        assert_eq!(
+            checked_address(&p, &endpoint("127.0.0.1", 8081)).await,
+            None
+        );
+        assert_eq!(
+            checked_address(&p, &endpoint("127.0.0.2", 8080)).await,
+            None
+        );
+        // A name resolving to the granted address reaches it: the check is on the
+        // address, not the spelling.
+        assert_eq!(
+            checked_address(&p, &endpoint("localhost", 8080))
+                .await
+                .map(|a| a.ip().to_canonical()),
+            Some("127.0.0.1".parse().expect("ip"))
+        );
+        // Outside the worker's bound nothing passes, granted or not.
+        let bounded = policy(&[("127.0.0.1", 8080)], "10.0.0.0/8");
+        assert_eq!(
+            checked_address(&bounded, &endpoint("127.0.0.1", 8080)).await,
+            None
+        );
+    }
+}
