@@ -84,6 +84,22 @@ if [[ ! -f "$compat_jar" || "$compat_src" -nt "$compat_jar" ]]; then
     rm -rf "$compat_tmp"
 fi
 
+# A connector only Kafka Connect has (scripts/kafka/test-plugins), for the mixed
+# Kafka Connect + Ferry cluster tests; Kafka Connect workers there take this
+# directory as their plugin.path.
+only_src=scripts/kafka/test-plugins/dev/ferry/kafkaonly/KafkaOnlySourceConnector.java
+only_jar=build/kafka/test-plugins/ferry-kafka-only.jar
+if [[ ! -f "$only_jar" || "$only_src" -nt "$only_jar" ]]; then
+    say "building $only_jar"
+    only_tmp=$(mktemp -d)
+    javac -nowarn --release 17 -d "$only_tmp" \
+        -cp "$KAFKA_LIBS/kafka-clients-4.4.0.jar:$KAFKA_LIBS/connect-api-4.4.0.jar" "$only_src"
+    cp -r scripts/kafka/test-plugins/META-INF "$only_tmp/"
+    mkdir -p "$(dirname "$only_jar")"
+    jar cf "$only_jar" -C "$only_tmp" .
+    rm -rf "$only_tmp"
+fi
+
 # --- Python tooling ----------------------------------------------------------------
 installed=$("$PYTHON" -m pip show componentize-py 2>/dev/null || true)
 if ! grep -qx "Version: $COMPONENTIZE_PY_VERSION" <<<"$installed"; then

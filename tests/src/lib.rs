@@ -33,4 +33,6 @@ pub use paths::{
 pub use postgres::Postgres;
 pub use rest::{Rest, assert_error, validation_errors};
 pub use wait::{wait_for, wait_until};
-pub use worker::{Worker, cluster_props, distributed_props, with_test_plugins, worker_props};
+pub use worker::{
+    Worker, cluster_props, distributed_props, kafka_connect_props, with_test_plugins, worker_props,
+};

@@ -12,7 +12,9 @@ use tempfile::TempDir;
 
 use crate::broker::{Broker, tail};
 use crate::files::write_properties;
-use crate::paths::{ferry_bin, free_port, plugin_cache_dir, plugins_dir, test_plugins_dir};
+use crate::paths::{
+    ferry_bin, free_port, plugin_cache_dir, plugins_dir, repo_root, test_plugins_dir,
+};
 use crate::rest::Rest;
 use crate::wait::wait_for;
 
@@ -107,10 +109,12 @@ pub fn with_test_plugins(mut props: BTreeMap<String, String>) -> BTreeMap<String
     props
 }
 
-/// A `ferry standalone` process with its own temp dir (properties, offsets file, log)
-/// and REST port. Killed on drop; its log is printed if the test is panicking.
+/// A worker process — `ferry standalone`, `ferry distributed`, or a Kafka Connect
+/// 4.4.0 distributed worker for the mixed-cluster tests — with its own temp dir
+/// (properties, offsets file, log) and REST port. Killed on drop; its log is printed
+/// if the test is panicking.
 pub struct Worker {
-    /// `standalone` or `distributed`.
+    /// `standalone`, `distributed` or [`KAFKA_CONNECT`].
     mode: &'static str,
     child: Option<Child>,
     rest: Rest,
@@ -125,7 +129,56 @@ pub struct Worker {
     dir: TempDir,
 }
 
+/// The mode of a Kafka Connect worker ([`Worker::start_kafka_connect`]).
+const KAFKA_CONNECT: &str = "kafka-connect";
+
+/// The heap of a test's Kafka Connect worker (Kafka's scripts default to 2 GiB; a test
+/// cluster runs up to four workers on a small machine).
+const KAFKA_CONNECT_HEAP: &str = "-Xms128M -Xmx768M";
+
+/// `props` (Ferry worker properties) as a Kafka Connect worker of the same cluster
+/// takes them: Ferry's own `ferry.*` keys dropped, and `plugin.path` set to the
+/// Kafka-only test connector's directory (`build/kafka/test-plugins`, built by
+/// `scripts/setup.sh`); Kafka's `FileStream*` connectors and transforms are on the
+/// worker's class path.
+pub fn kafka_connect_props(props: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut props: BTreeMap<String, String> = props
+        .iter()
+        .filter(|(k, _)| !k.starts_with("ferry."))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    props.insert(
+        "plugin.path".into(),
+        repo_root()
+            .join("build/kafka/test-plugins")
+            .display()
+            .to_string(),
+    );
+    props
+}
+
 impl Worker {
+    /// Starts a Kafka Connect 4.4.0 distributed worker (`ConnectDistributed`, through
+    /// `scripts/kafka/run-class.sh`, which exec's the JVM) with `props` (see
+    /// [`kafka_connect_props`]), and waits until `GET /` answers 200.
+    pub fn start_kafka_connect(props: BTreeMap<String, String>) -> Worker {
+        Self::start_mode(KAFKA_CONNECT, props, &[], &[])
+    }
+
+    /// `ferry` or `Kafka Connect`, for messages.
+    pub fn label(&self) -> &'static str {
+        if self.is_kafka_connect() {
+            "Kafka Connect"
+        } else {
+            "ferry"
+        }
+    }
+
+    /// Whether this is a Kafka Connect worker.
+    pub fn is_kafka_connect(&self) -> bool {
+        self.mode == KAFKA_CONNECT
+    }
+
     /// Writes `props` to `worker.properties` and runs
     /// `ferry standalone worker.properties CONNECTOR_FILES...`, then waits until
     /// `GET /` answers 200. Unless `props` sets them, `listeners` is
@@ -247,17 +300,31 @@ impl Worker {
             .unwrap_or_else(|e| panic!("open worker log {}: {e}", self.log.display()));
         let _ = writeln!(
             log,
-            "===== harness: ferry {} start #{} (listeners={}) =====",
+            "===== harness: {} {} start #{} (listeners={}) =====",
+            self.label(),
             self.mode,
             self.starts,
             self.props.get("listeners").map_or("", String::as_str)
         );
         let err: File = log.try_clone().expect("clone worker log handle");
         let bin = ferry_bin();
-        let child = Command::new(&bin)
-            .arg(self.mode)
-            .arg(&props_path)
-            .args(&self.connector_files)
+        let mut command = if self.is_kafka_connect() {
+            let mut command = Command::new("bash");
+            command
+                .arg(repo_root().join("scripts/kafka/run-class.sh"))
+                .arg("org.apache.kafka.connect.cli.ConnectDistributed")
+                .arg(&props_path)
+                .env("KAFKA_HEAP_OPTS", KAFKA_CONNECT_HEAP);
+            command
+        } else {
+            let mut command = Command::new(&bin);
+            command
+                .arg(self.mode)
+                .arg(&props_path)
+                .args(&self.connector_files);
+            command
+        };
+        let child = command
             .current_dir(self.dir.path())
             .env("RUST_BACKTRACE", "1")
             // Log levels are the worker's defaults (tests assert on them).
@@ -279,7 +346,8 @@ impl Worker {
             {
                 self.child = None;
                 return Err(format!(
-                    "ferry exited with {status} before its REST API answered; log:\n{}",
+                    "{} exited with {status} before its REST API answered; log:\n{}",
+                    self.label(),
                     self.log_tail(LOG_TAIL_ON_PANIC)
                 ));
             }
@@ -289,8 +357,9 @@ impl Worker {
             }
             if Instant::now() >= deadline {
                 return Err(format!(
-                    "ferry's REST API at {} did not answer GET / within {WORKER_START_TIMEOUT:?}; \
+                    "{}'s REST API at {} did not answer GET / within {WORKER_START_TIMEOUT:?}; \
                      log:\n{}",
+                    self.label(),
                     self.rest.base(),
                     self.log_tail(LOG_TAIL_ON_PANIC)
                 ));
@@ -375,7 +444,11 @@ impl Worker {
             .status()
             .map(|s| s.success())
             .unwrap_or(false);
-        assert!(sent, "could not send SIGTERM to ferry (pid {pid})");
+        assert!(
+            sent,
+            "could not send SIGTERM to {} (pid {pid})",
+            self.label()
+        );
         let exited = wait_for(WORKER_STOP_TIMEOUT, || child.try_wait().ok().flatten());
         match exited {
             Some(status) => status,
@@ -383,7 +456,8 @@ impl Worker {
                 let _ = child.kill();
                 let _ = child.wait();
                 panic!(
-                    "ferry (pid {pid}) did not exit within {WORKER_STOP_TIMEOUT:?} of SIGTERM; log:\n{}",
+                    "{} (pid {pid}) did not exit within {WORKER_STOP_TIMEOUT:?} of SIGTERM; log:\n{}",
+                    self.label(),
                     self.log_tail(LOG_TAIL_ON_PANIC)
                 );
             }
@@ -484,11 +558,12 @@ impl Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         self.kill9();
+        let label = self.label();
         if std::thread::panicking() {
             // Keep the worker's files (properties, offsets, full log) for inspection.
             self.dir.disable_cleanup(true);
             eprintln!(
-                "----- ferry worker log ({}, kept), last {LOG_TAIL_ON_PANIC} lines -----\n{}\n----- end of ferry worker log -----",
+                "----- {label} worker log ({}, kept), last {LOG_TAIL_ON_PANIC} lines -----\n{}\n----- end of {label} worker log -----",
                 self.log.display(),
                 self.log_tail(LOG_TAIL_ON_PANIC)
             );

@@ -348,12 +348,14 @@ fn status_topic_holds_kafka_connect_records_in_java_partitions() {
         trace: None,
         worker_id: "127.0.0.1:8083".into(),
         generation: 3,
+        version: Some("4.4.0".into()),
     };
     let failed = StatusRecord {
         state: State::Failed,
         trace: Some("java.lang.RuntimeException: boom\n\tat Task.poll".into()),
         worker_id: "127.0.0.1:8084".into(),
         generation: 3,
+        version: None,
     };
     a.put_connector("my-conn", &running).expect("put connector");
     a.put_task("my-conn", 0, &running).expect("put task 0");
@@ -374,15 +376,15 @@ fn status_topic_holds_kafka_connect_records_in_java_partitions() {
     let expected = [
         (
             "status-connector-my-conn",
-            r#"{"state":"RUNNING","trace":null,"worker_id":"127.0.0.1:8083","generation":3}"#,
+            r#"{"state":"RUNNING","trace":null,"worker_id":"127.0.0.1:8083","generation":3,"version":"4.4.0"}"#,
         ),
         (
             "status-task-my-conn-0",
-            r#"{"state":"RUNNING","trace":null,"worker_id":"127.0.0.1:8083","generation":3}"#,
+            r#"{"state":"RUNNING","trace":null,"worker_id":"127.0.0.1:8083","generation":3,"version":"4.4.0"}"#,
         ),
         (
             "status-task-my-conn-1",
-            r#"{"state":"FAILED","trace":"java.lang.RuntimeException: boom\n\tat Task.poll","worker_id":"127.0.0.1:8084","generation":3}"#,
+            r#"{"state":"FAILED","trace":"java.lang.RuntimeException: boom\n\tat Task.poll","worker_id":"127.0.0.1:8084","generation":3,"version":null}"#,
         ),
     ];
     for (key, value) in expected {
@@ -403,6 +405,7 @@ fn status_topic_holds_kafka_connect_records_in_java_partitions() {
         trace: None,
         worker_id: "127.0.0.1:9999".into(),
         generation: 2,
+        version: None,
     };
     assert!(!a.put_connector_safe("my-conn", &stale).expect("safe put"));
     let newer = StatusRecord {

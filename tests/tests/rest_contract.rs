@@ -156,12 +156,15 @@ fn kafka_rest_scenario_with_file_config_provider() {
         rest.get("/connectors/scenario-source/config"),
         (200, expected_config.clone())
     );
-    // file-source's task config is its connector config, variable kept.
+    // file-source's task config is its connector config, variable kept, plus the
+    // `task.class` Kafka Connect's workers add (and read).
+    let mut source_task = expected_config.clone();
+    source_task["task.class"] = json!("org.apache.kafka.connect.file.FileStreamSourceTask");
     assert_eq!(
         rest.get("/connectors/scenario-source/tasks"),
         (
             200,
-            json!([{"id": {"connector": "scenario-source", "task": 0}, "config": expected_config}])
+            json!([{"id": {"connector": "scenario-source", "task": 0}, "config": source_task}])
         )
     );
 
@@ -193,11 +196,13 @@ fn kafka_rest_scenario_with_file_config_provider() {
         rest.get("/connectors/scenario-sink/config"),
         (200, expected_sink.clone())
     );
+    let mut sink_task = expected_sink.clone();
+    sink_task["task.class"] = json!("org.apache.kafka.connect.file.FileStreamSinkTask");
     assert_eq!(
         rest.get("/connectors/scenario-sink/tasks"),
         (
             200,
-            json!([{"id": {"connector": "scenario-sink", "task": 0}, "config": expected_sink}])
+            json!([{"id": {"connector": "scenario-sink", "task": 0}, "config": sink_task}])
         )
     );
     let listed = rest.get("/connectors").1;

@@ -213,7 +213,7 @@ fn created_paused_task_status_and_offsets_validation() {
         rest.get("/connectors/paused-src/tasks/0/status"),
         (
             200,
-            json!({"id": 0, "state": "PAUSED", "worker_id": worker_id})
+            json!({"id": 0, "state": "PAUSED", "worker_id": worker_id, "version": "0.1.0"})
         )
     );
     assert_eq!(

@@ -125,6 +125,45 @@ impl ResolvedConnector {
     pub fn kind(&self) -> PluginKind {
         self.connector.kind
     }
+
+    /// The `task.class` Kafka Connect workers read from every task config: a Kafka
+    /// Connect worker in a mixed group refuses a task config without it.
+    pub fn kafka_task_class(&self) -> String {
+        let configured = self
+            .raw_props
+            .get("connector.class")
+            .map(String::as_str)
+            .unwrap_or_default();
+        let descriptor = &self.connector.descriptor;
+        kafka_task_class(
+            configured,
+            &descriptor.name,
+            descriptor.aliases.iter().map(String::as_str),
+        )
+    }
+}
+
+/// The Java task class matching a connector: the connector's fully qualified class
+/// name (as configured, else the plugin's first such alias) with its `Connector`
+/// suffix turned into `Task`, as Kafka's own connectors name theirs
+/// (`…FileStreamSourceConnector` → `…FileStreamSourceTask`). A plugin with no Java
+/// name gets its own name, so a Kafka Connect worker handed the task fails it with a
+/// trace naming the plugin it lacks.
+pub fn kafka_task_class<'a>(
+    configured: &str,
+    plugin: &str,
+    aliases: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let java = |name: &str| name.contains('.') && name.ends_with("Connector");
+    let class = if java(configured) {
+        Some(configured)
+    } else {
+        aliases.into_iter().find(|a| java(a))
+    };
+    match class {
+        Some(class) => format!("{}Task", class.trim_end_matches("Connector")),
+        None => plugin.to_owned(),
+    }
 }
 
 /// The grants a connector or task config earns: every path-typed key it sets (under
@@ -1301,6 +1340,31 @@ fn plugin_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn task_class_follows_kafka_naming() {
+        let file_source = [
+            "FileStreamSource",
+            "FileStreamSourceConnector",
+            "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        ];
+        assert_eq!(
+            kafka_task_class("FileStreamSource", "file-source", file_source),
+            "org.apache.kafka.connect.file.FileStreamSourceTask"
+        );
+        assert_eq!(
+            kafka_task_class(
+                "io.confluent.connect.jdbc.JdbcSinkConnector",
+                "postgres-sink",
+                ["postgres-sink"]
+            ),
+            "io.confluent.connect.jdbc.JdbcSinkTask"
+        );
+        assert_eq!(
+            kafka_task_class("verifiable-source", "verifiable-source", []),
+            "verifiable-source"
+        );
+    }
 
     fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

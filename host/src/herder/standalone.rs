@@ -46,6 +46,8 @@ struct View {
     connector: Status,
     tasks: Vec<(u32, SharedStatus)>,
     task_configs: Vec<BTreeMap<String, String>>,
+    /// The connector plugin's version, which statuses report.
+    version: String,
 }
 
 impl View {
@@ -55,6 +57,7 @@ impl View {
             connector: runtime.connector_status(),
             tasks: runtime.task_status_handles(),
             task_configs: runtime.task_configs().to_vec(),
+            version: runtime.resolved.connector.descriptor.version.clone(),
         }
     }
 }
@@ -238,11 +241,13 @@ impl Herder {
     /// Kafka Connect's `ConnectorStateInfo`.
     pub fn status(&self, name: &str) -> Result<ConnectorStateInfo, HerderError> {
         self.read(name, |v| ConnectorStateInfo {
-            connector: ConnectorState::new(&v.connector, &self.worker_id),
+            connector: ConnectorState::new(&v.connector, &self.worker_id, Some(v.version.clone())),
             tasks: v
                 .tasks
                 .iter()
-                .map(|(id, status)| TaskState::new(*id, &status.get(), &self.worker_id))
+                .map(|(id, status)| {
+                    TaskState::new(*id, &status.get(), &self.worker_id, Some(v.version.clone()))
+                })
                 .collect(),
             name: v.info.name,
             kind: v.info.kind,
@@ -257,7 +262,9 @@ impl Herder {
             v.tasks
                 .iter()
                 .find(|(id, _)| *id == task)
-                .map(|(id, status)| TaskState::new(*id, &status.get(), &self.worker_id))
+                .map(|(id, status)| {
+                    TaskState::new(*id, &status.get(), &self.worker_id, Some(v.version.clone()))
+                })
         })
         .ok()
         .flatten()

@@ -29,6 +29,9 @@ pub struct StatusRecord {
     pub worker_id: String,
     /// The group generation the writer was in; orders conflicting writes.
     pub generation: i32,
+    /// The plugin version the writer ran (KIP-891's `version`); Kafka Connect writes
+    /// null for UNASSIGNED and for plugins that report none.
+    pub version: Option<String>,
 }
 
 /// The status topic and the statuses read from it.
@@ -263,14 +266,16 @@ fn can_write_safely(known: Option<&StatusRecord>, rec: &StatusRecord) -> bool {
     known.is_none_or(|k| k.worker_id == rec.worker_id || k.generation <= rec.generation)
 }
 
-/// `STATUS_SCHEMA_V0`: `{"state":..,"trace":..,"worker_id":..,"generation":..}`; a
-/// missing trace is written as null (the JsonConverter writes optional fields).
+/// Kafka Connect 4.4's status schema:
+/// `{"state":..,"trace":..,"worker_id":..,"generation":..,"version":..}`; a missing
+/// trace or version is written as null (the JsonConverter writes optional fields).
 fn encode(rec: &StatusRecord) -> Vec<u8> {
     json!({
         "state": state_name(rec.state),
         "trace": rec.trace,
         "worker_id": rec.worker_id,
         "generation": rec.generation,
+        "version": rec.version,
     })
     .to_string()
     .into_bytes()
@@ -325,11 +330,17 @@ fn decode(key: &str, bytes: &[u8]) -> Option<StatusRecord> {
                 .get("generation")
                 .and_then(Value::as_i64)
                 .ok_or("'generation' is not an integer")? as i32;
+            // Absent before Kafka 4.1 (KIP-891).
+            let version = map
+                .get("version")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             Ok(StatusRecord {
                 state,
                 trace,
                 worker_id,
                 generation,
+                version,
             })
         });
     match parsed {
@@ -439,6 +450,7 @@ mod tests {
             trace: None,
             worker_id: worker.into(),
             generation,
+            version: None,
         }
     }
 
@@ -455,18 +467,30 @@ mod tests {
     fn values_are_encoded_as_kafka_connect_writes_them() {
         assert_eq!(
             String::from_utf8(encode(&rec(State::Running, "10.0.0.1:8083", 5))).expect("utf-8"),
-            r#"{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":5}"#
+            r#"{"state":"RUNNING","trace":null,"worker_id":"10.0.0.1:8083","generation":5,"version":null}"#
         );
         let failed = StatusRecord {
             trace: Some("boom\n\tat x".into()),
+            version: Some("0.1.0".into()),
             ..rec(State::Failed, "w:1", 2)
         };
         let bytes = encode(&failed);
         assert_eq!(
             String::from_utf8(bytes.clone()).expect("utf-8"),
-            r#"{"state":"FAILED","trace":"boom\n\tat x","worker_id":"w:1","generation":2}"#
+            r#"{"state":"FAILED","trace":"boom\n\tat x","worker_id":"w:1","generation":2,"version":"0.1.0"}"#
         );
         assert_eq!(decode("k", &bytes), Some(failed));
+        // As a Kafka Connect 4.4 worker writes it.
+        assert_eq!(
+            decode(
+                "k",
+                br#"{"state":"RUNNING","trace":null,"worker_id":"w:2","generation":4,"version":"4.4.0"}"#
+            ),
+            Some(StatusRecord {
+                version: Some("4.4.0".into()),
+                ..rec(State::Running, "w:2", 4)
+            })
+        );
         for state in [
             State::Unassigned,
             State::Running,

@@ -60,14 +60,32 @@ fn checked_task_configs(
 }
 
 /// Task configs as stored and shown: values the connector passed through from a
-/// `${provider:…}` variable get the variable back (Kafka's reverse transform).
-fn unresolved(
+/// `${provider:…}` variable get the variable back (Kafka's reverse transform), and
+/// the keys Kafka Connect's `Worker.connectorTaskConfigs` adds to every task config
+/// are added the same way (`task.class`; a sink's `topics` or `topics.regex`), so
+/// a Kafka Connect worker in the same group can run the task.
+fn stored_task_configs(
     resolved: &ResolvedConnector,
     configs: Vec<BTreeMap<String, String>>,
 ) -> Vec<BTreeMap<String, String>> {
+    let task_class = resolved.kafka_task_class();
+    let sink_topics: Vec<(&str, &String)> = match resolved.kind() {
+        PluginKind::Sink => ["topics", "topics.regex"]
+            .into_iter()
+            .filter_map(|key| resolved.raw_props.get(key).map(|v| (key, v)))
+            .collect(),
+        _ => Vec::new(),
+    };
     configs
         .into_iter()
-        .map(|c| reverse_transform(&resolved.raw_props, &resolved.config.props, &c))
+        .map(|c| {
+            let mut config = reverse_transform(&resolved.raw_props, &resolved.config.props, &c);
+            config.insert("task.class".to_owned(), task_class.clone());
+            for (key, value) in &sink_topics {
+                config.insert((*key).to_owned(), (*value).clone());
+            }
+            config
+        })
         .collect()
 }
 
@@ -253,7 +271,7 @@ impl ConnectorRuntime {
                 .task_configs(resolved.tasks_max)
                 .map_err(|e| e.trace())?;
             let configs = checked_task_configs(&resolved.name, configs, resolved.tasks_max)?;
-            Ok((instance, unresolved(resolved, configs)))
+            Ok((instance, stored_task_configs(resolved, configs)))
         })();
         match result {
             Ok((instance, configs)) => {
@@ -375,7 +393,7 @@ impl ConnectorRuntime {
             .and_then(|c| checked_task_configs(&self.resolved.name, c, self.resolved.tasks_max));
         match configs {
             Ok(configs) => {
-                let configs = unresolved(&self.resolved, configs);
+                let configs = stored_task_configs(&self.resolved, configs);
                 if configs != self.task_configs {
                     tracing::info!(connector = %self.resolved.name, tasks = configs.len(), "task configs changed; restarting tasks");
                     self.task_configs = configs;

@@ -71,16 +71,22 @@ impl Status {
 pub struct ConnectorState {
     pub state: State,
     pub worker_id: String,
+    /// The running plugin's version (KIP-891); null when the worker that wrote the
+    /// status did not say, as Kafka Connect shows it.
+    #[serde(default)]
+    pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
 }
 
 impl ConnectorState {
-    /// `status` reported by `worker_id`; an empty trace is left out, as Kafka does.
-    pub fn new(status: &Status, worker_id: &str) -> Self {
+    /// `status` reported by `worker_id`, running `version` of its plugin; an empty
+    /// trace is left out, as Kafka does.
+    pub fn new(status: &Status, worker_id: &str, version: Option<String>) -> Self {
         Self {
             state: status.state,
             worker_id: worker_id.to_string(),
+            version,
             trace: status.trace.clone().filter(|t| !t.is_empty()),
         }
     }
@@ -92,21 +98,26 @@ pub struct TaskState {
     pub id: u32,
     pub state: State,
     pub worker_id: String,
+    /// As in [`ConnectorState`].
+    #[serde(default)]
+    pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
 }
 
 impl TaskState {
-    pub fn new(id: u32, status: &Status, worker_id: &str) -> Self {
+    pub fn new(id: u32, status: &Status, worker_id: &str, version: Option<String>) -> Self {
         let ConnectorState {
             state,
             worker_id,
+            version,
             trace,
-        } = ConnectorState::new(status, worker_id);
+        } = ConnectorState::new(status, worker_id, version);
         Self {
             id,
             state,
             worker_id,
+            version,
             trace,
         }
     }

@@ -132,12 +132,13 @@ impl HerderApi for DistributedHerder {
                 "No status found for connector {name}"
             )));
         };
-        let count = snapshot.task_count(name);
+        // Every task status the topic holds, as Kafka Connect's `connectorStatus` lists
+        // them: after `tasks.max` shrinks, the dropped tasks stay listed (UNASSIGNED),
+        // so both kinds of worker in a mixed cluster answer the same.
         let tasks = self
             .statuses
             .tasks(name)
             .into_iter()
-            .filter(|(id, _)| *id < count)
             .map(|(id, record)| task_state(id, &record))
             .collect();
         let kind = snapshot
@@ -147,7 +148,11 @@ impl HerderApi for DistributedHerder {
             .unwrap_or_else(|| "unknown".into());
         Ok(ConnectorStateInfo {
             name: name.to_string(),
-            connector: ConnectorState::new(&record_status(&connector), &connector.worker_id),
+            connector: ConnectorState::new(
+                &record_status(&connector),
+                &connector.worker_id,
+                connector.version.clone(),
+            ),
             tasks,
             kind,
         })
@@ -310,7 +315,12 @@ fn record_status(record: &StatusRecord) -> Status {
 }
 
 fn task_state(id: u32, record: &StatusRecord) -> TaskState {
-    TaskState::new(id, &record_status(record), &record.worker_id)
+    TaskState::new(
+        id,
+        &record_status(record),
+        &record.worker_id,
+        record.version.clone(),
+    )
 }
 
 impl DistributedHerder {
@@ -340,6 +350,14 @@ impl DistributedHerder {
         } else {
             Err(not_found(name))
         }
+    }
+
+    /// The version of the plugin `props` names, as this worker's statuses report it.
+    pub(super) fn plugin_version(&self, props: &BTreeMap<String, String>) -> Option<String> {
+        props
+            .get("connector.class")
+            .and_then(|c| self.services.registry.find(c))
+            .map(|p| p.descriptor.version.clone())
     }
 
     pub(super) fn kind_of(&self, props: &BTreeMap<String, String>) -> String {

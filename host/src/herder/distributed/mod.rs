@@ -35,7 +35,7 @@ use crate::storage::status_log::{StatusLog, StatusRecord};
 use crate::util::lock;
 use crate::worker::WorkerServices;
 use crate::worker::connector::ConnectorRuntime;
-use crate::worker::status::Status;
+use crate::worker::status::{State, Status};
 use crate::worker::task::TaskHandle;
 use crate::worker::work::ConnectorsAndTasks;
 
@@ -282,12 +282,15 @@ impl DistributedHerder {
         lock(&self.member).generation
     }
 
-    fn status_record(&self, status: &Status) -> StatusRecord {
+    /// `status` as this worker writes it; `version` is the plugin's, left null for
+    /// UNASSIGNED as Kafka Connect does.
+    fn status_record(&self, status: &Status, version: Option<String>) -> StatusRecord {
         StatusRecord {
             state: status.state,
             trace: status.trace.clone(),
             worker_id: self.worker_id.clone(),
             generation: self.generation(),
+            version: version.filter(|_| status.state != State::Unassigned),
         }
     }
 }

@@ -78,7 +78,10 @@ impl DistributedHerder {
                     if changed {
                         tracing::info!(connector = %name, "connector config changed; restarting it and its tasks here");
                         self.stop_local_connector(&name, false);
-                        self.stop_local_tasks(|c, _| c == name, false);
+                        // UNASSIGNED for each stopped task, as Kafka Connect's task
+                        // shutdown writes: a task the new config drops is not left
+                        // RUNNING in the status topic.
+                        self.stop_local_tasks(|c, _| c == name, true);
                         // start_assigned brings both back with the new config.
                     }
                 }
@@ -341,7 +344,7 @@ impl DistributedHerder {
     /// Writes UNASSIGNED for work this worker stops, unless a newer owner already
     /// reported (Kafka's `putSafe`).
     pub(super) fn put_unassigned(&self, connector: &str, task: Option<u32>) {
-        let record = self.status_record(&Status::new(State::Unassigned));
+        let record = self.status_record(&Status::new(State::Unassigned), None);
         if let Err(error) = self.statuses.put_safe(connector, task, &record) {
             tracing::warn!(connector, ?task, "cannot write status: {error}");
         }
@@ -625,24 +628,37 @@ impl DistributedHerder {
                 }
             }
         }
+        let snapshot = self.configs.snapshot();
         for (name, task, status) in updates {
-            let record = self.status_record(&status);
+            let version = snapshot
+                .connectors
+                .get(&name)
+                .and_then(|props| self.plugin_version(props));
+            let record = self.status_record(&status, version);
+            // Written under the lock on local work, and only for work still here:
+            // a task stopped meanwhile has its UNASSIGNED written after removal from
+            // `local`, and this late RUNNING must not land after it.
+            let mut local = lock(&self.local);
+            let here = match task {
+                None => local.connectors.contains_key(&name),
+                Some(t) => local.tasks.contains_key(&TaskId::new(name.clone(), t)),
+            };
+            if !here {
+                continue;
+            }
             match self.statuses.put(&name, task, &record) {
-                Ok(()) => {
-                    let mut local = lock(&self.local);
-                    match task {
-                        None => {
-                            if let Some(c) = local.connectors.get_mut(&name) {
-                                c.published = Some(status);
-                            }
-                        }
-                        Some(t) => {
-                            if let Some(t) = local.tasks.get_mut(&TaskId::new(name.clone(), t)) {
-                                t.published = Some(status);
-                            }
+                Ok(()) => match task {
+                    None => {
+                        if let Some(c) = local.connectors.get_mut(&name) {
+                            c.published = Some(status);
                         }
                     }
-                }
+                    Some(t) => {
+                        if let Some(t) = local.tasks.get_mut(&TaskId::new(name.clone(), t)) {
+                            t.published = Some(status);
+                        }
+                    }
+                },
                 Err(error) => {
                     tracing::warn!(connector = %name, ?task, "cannot write status: {error}")
                 }
