@@ -132,13 +132,12 @@ impl HerderApi for DistributedHerder {
                 "No status found for connector {name}"
             )));
         };
-        // Every task status the topic holds, as Kafka Connect's `connectorStatus` lists
-        // them: after `tasks.max` shrinks, the dropped tasks stay listed (UNASSIGNED),
-        // so both kinds of worker in a mixed cluster answer the same.
+        let count = snapshot.task_count(name);
         let tasks = self
             .statuses
             .tasks(name)
             .into_iter()
+            .filter(|(id, _)| *id < count)
             .map(|(id, record)| task_state(id, &record))
             .collect();
         let kind = snapshot
